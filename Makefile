@@ -1,0 +1,130 @@
+# slackbot: a Slack bot in one static binary (musl libc + BearSSL).
+#
+#   make            build ./slackbot (static, stripped)
+#   make test       install what is missing, build, run every test
+#   make fuzz       run each libFuzzer target for FUZZ_SECONDS
+#   make bench      benchmarks (throughput, sizes)
+#   make clean
+#
+# Three builds of the same sources: musl (the product and its unit tests),
+# asan (clang, glibc, ASan + UBSan: the unit tests again) and fuzz (clang,
+# libFuzzer).  Objects live under build/<variant>/.
+
+CC	= musl-gcc
+SANCC	= clang
+HOSTCC	= cc
+ARCH	:= $(shell gcc -print-multiarch 2>/dev/null || echo x86_64-linux-gnu)
+BEARSSL	= /usr/lib/$(ARCH)/libbearssl.a
+SHARED	= ../shared
+FUZZ_SECONDS = 60
+BENCH_RUNS = 7
+
+WARN	= -Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wstrict-prototypes \
+	  -Wmissing-prototypes -Wmissing-declarations -Wvla -Wformat=2 \
+	  -Wundef -Wcast-align
+STD	= -std=c99 -D_DEFAULT_SOURCE
+INC	= -isystem /usr/include/bearssl -I. -Ibuild
+CFLAGS	= $(STD) -Os $(WARN) $(INC) -ffunction-sections -fdata-sections -MMD -MP
+LDFLAGS	= -static -Wl,--gc-sections -Wl,-z,noseparate-code
+SANFLAGS = $(STD) -g -O1 $(WARN) $(INC) -fsanitize=address,undefined \
+	  -fno-sanitize-recover=all -fno-omit-frame-pointer -MMD -MP
+FUZZFLAGS = $(STD) -g -O1 $(INC) -fsanitize=fuzzer,address,undefined \
+	  -fno-sanitize-recover=all
+
+# Every top-level .c but main and the musl-only shim is library code.
+LIBSRC	= $(sort $(filter-out slackbot.c fortify.c,$(wildcard *.c)) build/anchors.c)
+UNIT	= $(patsubst tests/%.c,%,$(wildcard tests/t_*.c))
+FUZZ	= $(patsubst tests/%.c,%,$(wildcard tests/fuzz_*.c))
+
+MUSLOBJ	= $(patsubst %.c,build/musl/%.o,$(notdir $(LIBSRC)))
+SANOBJ	= $(patsubst %.c,build/asan/%.o,$(notdir $(LIBSRC)))
+
+# Roots compiled into the binary for machines without a CA bundle
+# (README.md, "Trust").  Taken from Debian's ca-certificates at build time.
+ROOTDIR	= /usr/share/ca-certificates/mozilla
+ROOTS	= ISRG_Root_X1 ISRG_Root_X2 DigiCert_Global_Root_CA \
+	  DigiCert_Global_Root_G2 Amazon_Root_CA_1 Amazon_Root_CA_3 \
+	  Starfield_Services_Root_Certificate_Authority_-_G2
+
+all: slackbot
+
+slackbot: build/musl/slackbot.o build/musl/lib.a build/musl/fortify.o
+	$(CC) $(LDFLAGS) -s -o $@ build/musl/slackbot.o build/musl/lib.a \
+	    build/musl/fortify.o $(BEARSSL)
+	@ls -l $@ | awk '{ print "slackbot: " $$5 " bytes" }'
+
+build/musl/lib.a: $(MUSLOBJ)
+	rm -f $@ && ar rcs $@ $(MUSLOBJ)
+
+build/asan/lib.a: $(SANOBJ)
+	rm -f $@ && ar rcs $@ $(SANOBJ)
+
+build/musl/%.o: %.c | build/musl
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+build/musl/anchors.o: build/anchors.c | build/musl
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+build/asan/%.o: %.c | build/asan
+	$(SANCC) $(SANFLAGS) -c -o $@ $<
+
+build/asan/anchors.o: build/anchors.c | build/asan
+	$(SANCC) $(SANFLAGS) -c -o $@ $<
+
+build/mkanchors: tools/mkanchors.c ta.c ta.h | build
+	$(HOSTCC) $(STD) -O2 $(WARN) $(INC) -o $@ tools/mkanchors.c ta.c -lbearssl
+
+build/anchors.c: build/mkanchors Makefile
+	build/mkanchors $(ROOTS:%=$(ROOTDIR)/%.crt) > $@.tmp && mv $@.tmp $@
+
+build build/asan build/fuzz:
+	mkdir -p $@
+
+build/musl:
+	@scripts/setup --check
+	mkdir -p $@
+
+# Unit tests: tests/t_NAME.c, one per module, linked against the library.
+build/t_%: tests/t_%.c tests/harness.h build/musl/lib.a build/musl/fortify.o
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< build/musl/lib.a \
+	    build/musl/fortify.o $(BEARSSL)
+
+build/asan/t_%: tests/t_%.c tests/harness.h build/asan/lib.a
+	$(SANCC) $(SANFLAGS) -o $@ $< build/asan/lib.a -lbearssl
+
+build/jsoncheck: tests/jsoncheck.c build/musl/lib.a build/musl/fortify.o
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< build/musl/lib.a \
+	    build/musl/fortify.o $(BEARSSL)
+
+build/fuzz/%: tests/%.c $(LIBSRC) | build/fuzz
+	$(SANCC) $(FUZZFLAGS) -o $@ $< $(LIBSRC) -lbearssl
+
+TESTBINS = $(UNIT:%=build/%) $(UNIT:%=build/asan/%) build/jsoncheck
+
+test: deps-install
+	$(MAKE) slackbot $(TESTBINS)
+	@tests/run $(UNIT:%=build/%) $(UNIT:%=build/asan/%) \
+	    "tests/jsonsuite $(SHARED)/testdata/jsontestsuite" \
+	    $(wildcard tests/e2e/test_*)
+
+deps-install:
+	@scripts/setup
+
+fuzz: deps-install $(FUZZ:%=build/fuzz/%)
+	@tests/fuzz-all $(FUZZ_SECONDS) $(FUZZ:%=build/fuzz/%)
+
+bench: deps-install
+	$(MAKE) slackbot build/bench_json
+	@tests/bench $(BENCH_RUNS)
+
+# Both tokenizers built alike (host compiler, -O2) so the race is fair.
+build/bench_json: tests/bench_json.c json.c json.h | build
+	$(HOSTCC) $(STD) -O2 -I. -o $@ tests/bench_json.c json.c
+
+clean:
+	rm -rf build slackbot
+
+.PHONY: all deps-install test fuzz bench clean
+.SECONDARY:
+
+-include $(wildcard build/musl/*.d build/asan/*.d)

@@ -1,0 +1,51 @@
+/*
+ * config.h: every fixed size in slackbot, in one place.
+ *
+ * slackbot allocates nothing at run time: each buffer below is a static
+ * array whose size is known when the binary is built.  The README's memory
+ * table is computed from these numbers; change them here and nowhere else.
+ */
+#ifndef CONFIG_H
+#define CONFIG_H
+
+#define SLACKBOT_VERSION	"0.1.0"
+
+/* json.c: nesting deeper than this is refused (JSON_EDEPTH). */
+#define JSON_DEPTH_MAX		64
+
+/*
+ * Tokens for one event or one Web API answer.  Events are tokenized
+ * shallowly (containers below the levels slackbot reads are kept as one
+ * token), so this bounds the members near the top, not the whole payload.
+ */
+#define JSON_TOK_MAX		4096
+
+/* queue.c: the FIFO between the WebSocket reader and the handler. */
+#define FIFO_BYTES		(256 * 1024)
+
+/* ws.c: the largest WebSocket message accepted; larger: close 1009. */
+#define WS_MSG_MAX		(512 * 1024)
+
+/* http.c: a response's status line and headers together. */
+#define HTTP_HEAD_MAX		8192
+
+/* Largest Web API answer kept in memory (auth.test, chat.postMessage...). */
+#define API_BODY_MAX		(256 * 1024)
+
+/* An outgoing request (head and body) assembled before it is sent. */
+#define API_REQ_MAX		(48 * 1024)
+
+/* tls.c: trust anchors loaded from a PEM bundle at start-up. */
+#define TA_MAX			256
+#define TA_ARENA		(128 * 1024)
+
+/* One read from a socket; TLS records are fed to BearSSL from here. */
+#define NET_RX_MAX		(16 * 1024)
+
+/* Recently seen envelope_id / event_id hashes, kept at least 10 minutes. */
+#define DEDUP_SLOTS		8192
+
+/* One log line, after formatting. */
+#define LOG_LINE_MAX		1024
+
+#endif

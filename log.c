@@ -1,0 +1,170 @@
+/*
+ * log.c: see log.h.
+ *
+ * log_redact() works in place in one pass: i reads, o writes, and o <= i
+ * always holds because a masked run is replaced by at most as many
+ * characters ("***", or fewer stars for a shorter run).
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "log.h"
+
+int	log_level = LOG_INFO;
+
+static const char	*secrets[4];
+
+/* see log.h */
+void
+log_secret(const char *s)
+{
+	size_t i;
+
+	if (s == NULL || *s == '\0')
+		return;
+	for (i = 0; i < sizeof secrets / sizeof secrets[0]; i++)
+		if (secrets[i] == NULL) {
+			secrets[i] = s;
+			return;
+		}
+}
+
+static int
+tokchar(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.';
+}
+
+/* Length of the run at s[0..n) that ends at a character in stop. */
+static size_t
+run(const char *s, size_t n, const char *stop)
+{
+	size_t k;
+
+	for (k = 0; k < n && strchr(stop, s[k]) == NULL; k++)
+		;
+	return k;
+}
+
+/* Length of the secret prefix that starts s, given what may follow. */
+static size_t
+secret_at(const char *s, size_t n)
+{
+	size_t i, len;
+
+	for (i = 0; i < sizeof secrets / sizeof secrets[0]; i++) {
+		if (secrets[i] == NULL)
+			break;
+		len = strlen(secrets[i]);
+		if (len <= n && memcmp(s, secrets[i], len) == 0)
+			return len;
+		/* A line cut short must not show the start of a secret. */
+		if (len > n && n >= 4 && memcmp(s, secrets[i], n) == 0)
+			return n;
+	}
+	return 0;
+}
+
+/*
+ * At s[0..n): how many characters to keep (pfx) and how many after them
+ * to mask (the return value); 0 when nothing secret starts here.
+ */
+static size_t
+match(const char *s, size_t n, size_t *pfx)
+{
+	size_t k;
+
+	*pfx = 0;
+	if ((k = secret_at(s, n)) != 0)
+		return k;
+	if (n > 5 && memcmp(s, "xox", 3) == 0 && s[3] >= 'a' && s[3] <= 'z' &&
+	    s[4] == '-') {
+		*pfx = 5;
+		goto token;
+	}
+	if (n > 5 && memcmp(s, "xapp-", 5) == 0) {
+		*pfx = 5;
+		goto token;
+	}
+	if (n > 14 && strncasecmp(s, "authorization:", 14) == 0) {
+		for (*pfx = 14; *pfx < n && s[*pfx] == ' '; (*pfx)++)
+			;
+		return run(s + *pfx, n - *pfx, "\r\n\"");
+	}
+	if (n > 7 && strncasecmp(s, "bearer ", 7) == 0) {
+		*pfx = 7;
+		goto token;
+	}
+	if (n > 7 && memcmp(s, "ticket=", 7) == 0) {
+		*pfx = 7;
+		return run(s + 7, n - 7, "&# \t\r\n\"'\\");
+	}
+	if (n > 3 && memcmp(s, "://", 3) == 0) {
+		/* userinfo: everything up to '@' before the host ends */
+		k = run(s + 3, n - 3, "@/?# \t\r\n\"'");
+		if (3 + k < n && s[3 + k] == '@' && k > 0) {
+			*pfx = 3;
+			return k;
+		}
+	}
+	return 0;
+token:
+	for (k = *pfx; k < n && tokchar(s[k]); k++)
+		;
+	return k - *pfx;
+}
+
+/* see log.h */
+size_t
+log_redact(char *s, size_t n)
+{
+	size_t i = 0, o = 0, pfx, len, stars;
+
+	while (i < n) {
+		if ((len = match(s + i, n - i, &pfx)) == 0) {
+			s[o++] = s[i++];
+			continue;
+		}
+		memmove(s + o, s + i, pfx);
+		o += pfx;
+		i += pfx;
+		stars = len < 3 ? len : 3;
+		memset(s + o, '*', stars);
+		o += stars;
+		i += len;
+	}
+	return o;
+}
+
+/* see log.h */
+void
+log_msg(int level, const char *fmt, ...)
+{
+	static const char *const tag[] = {
+		"error: ", "warning: ", "", "", ""
+	};
+	char line[LOG_LINE_MAX];
+	va_list ap;
+	size_t n;
+	int r;
+
+	if (level > log_level)
+		return;
+	r = snprintf(line, sizeof line, "slackbot: %s", tag[level]);
+	va_start(ap, fmt);
+	r += vsnprintf(line + r, sizeof line - (size_t)r, fmt, ap);
+	va_end(ap);
+	n = (size_t)r < sizeof line - 1 ? (size_t)r : sizeof line - 1;
+	n = log_redact(line, n);
+	/* Keep it one line, whatever the message held. */
+	for (r = 0; (size_t)r < n; r++)
+		if (line[r] == '\n' || line[r] == '\r')
+			line[r] = ' ';
+	line[n++] = '\n';
+	(void)!write(2, line, n);
+}

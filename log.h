@@ -1,0 +1,38 @@
+/*
+ * log.h: one-line messages on stderr, with every secret masked.
+ *
+ * Each message is formatted into a fixed buffer, passed through
+ * log_redact() and written with a single write(2).  Redaction happens here,
+ * at the one place where text leaves the process for the log, so that no
+ * caller can forget it.
+ */
+#ifndef LOG_H
+#define LOG_H
+
+#include <stddef.h>
+
+enum { LOG_ERR, LOG_WARN, LOG_INFO, LOG_DEBUG, LOG_TRACE };
+
+/* Messages above this level are dropped; LOG_INFO unless -q or -v. */
+extern int	log_level;
+
+void	log_msg(int level, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
+
+/*
+ * Registers a secret (a token read from a file or the environment) to be
+ * masked wherever it appears, whatever it looks like.  The string must
+ * outlive every later log call.  Up to 4 secrets.
+ */
+void	log_secret(const char *s);
+
+/*
+ * Masks secrets in s[0..n) in place and returns the new length (never
+ * longer): Slack tokens (xoxb-, xoxp-, xapp-, ...), the values of
+ * Authorization and Proxy-Authorization headers, passwords in URLs
+ * (scheme://user:pass@), WebSocket ticket parameters and registered
+ * secrets.  Each is replaced by its prefix and "***".
+ */
+size_t	log_redact(char *s, size_t n);
+
+#endif

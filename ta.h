@@ -1,0 +1,44 @@
+/*
+ * ta.h: trust anchors read from PEM files into a fixed arena.
+ *
+ * Used at start-up by tls.c (SSL_CERT_FILE, the system bundle, a CA
+ * directory) and at build time by tools/mkanchors.c (the roots compiled
+ * into the binary).  Nothing here allocates; everything lives in the
+ * caller's struct ta_set, whose size comes from TA_MAX and TA_ARENA.
+ */
+#ifndef TA_H
+#define TA_H
+
+#include <stddef.h>
+#include <bearssl.h>
+
+#include "config.h"
+
+struct ta_set {
+	br_x509_trust_anchor	ta[TA_MAX];
+	size_t			n;		/* anchors in ta[] */
+	size_t			skipped;	/* certificates we could not use */
+	size_t			used;		/* bytes of arena[] in use */
+	unsigned char		arena[TA_ARENA]; /* DNs and keys of ta[] */
+};
+
+/* Empties the set. */
+void	ta_reset(struct ta_set *);
+
+/*
+ * Adds every CERTIFICATE in the PEM file at path.  Certificates whose key
+ * BearSSL cannot use are counted in skipped and otherwise ignored.
+ * Returns how many anchors were added (0 is not an error: a file with only
+ * unusable certificates), or -1 with "path: why" in err when the file
+ * cannot be read, is not PEM, or does not fit in TA_MAX / TA_ARENA.
+ */
+int	ta_load_file(struct ta_set *, const char *path, char *err, size_t errlen);
+
+/*
+ * Adds the certificates of an OpenSSL-style CA directory: the files named
+ * by subject hash ("5ad8a5d6.0"), so that each certificate is read once
+ * however many other names link to it.  Returns and fails as ta_load_file.
+ */
+int	ta_load_dir(struct ta_set *, const char *dir, char *err, size_t errlen);
+
+#endif
