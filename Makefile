@@ -104,7 +104,7 @@ TESTBINS = $(UNIT:%=build/%) $(UNIT:%=build/asan/%) build/jsoncheck
 test: deps-install
 	$(MAKE) slackbot $(TESTBINS)
 	@tests/run $(UNIT:%=build/%) $(UNIT:%=build/asan/%) \
-	    "tests/jsonsuite $(SHARED)/testdata/jsontestsuite" \
+	    $(if $(wildcard tests/jsonsuite),"tests/jsonsuite $(SHARED)/testdata/jsontestsuite") \
 	    $(wildcard tests/e2e/test_*)
 
 deps-install:
