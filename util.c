@@ -48,7 +48,8 @@ base64_encode(char *out, size_t cap, const void *src, size_t n)
 	size_t i, o = 0;
 	uint32_t v;
 
-	if (n / 3 * 4 + 5 > cap)
+	/* 4 characters per 3 bytes or part of them, then the NUL */
+	if (cap == 0 || n / 3 + (n % 3 != 0) > (cap - 1) / 4)
 		return 0;
 	for (i = 0; i + 2 < n; i += 3) {
 		v = (uint32_t)p[i] << 16 | (uint32_t)p[i + 1] << 8 | p[i + 2];
