@@ -1,9 +1,12 @@
 /*
  * log.c: see log.h.
  *
- * log_redact() works in place in one pass: i reads, o writes, and o <= i
- * always holds because a masked run is replaced by at most as many
- * characters ("***", or fewer stars for a shorter run).
+ * log_redact() works in place in two passes, registered secrets first and
+ * then the patterns, so that no pattern run (a token, a ticket, a Bearer
+ * value) can swallow the start of a secret and leave its end in clear.
+ * In each pass i reads, o writes, and o <= i always holds because a masked
+ * run is replaced by at most as many characters ("***", or fewer stars for
+ * a shorter run).
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -53,10 +56,11 @@ run(const char *s, size_t n, const char *stop)
 
 /* Length of the secret prefix that starts s, given what may follow. */
 static size_t
-secret_at(const char *s, size_t n)
+secret_at(const char *s, size_t n, size_t *pfx)
 {
 	size_t i, len;
 
+	*pfx = 0;
 	for (i = 0; i < sizeof secrets / sizeof secrets[0]; i++) {
 		if (secrets[i] == NULL)
 			break;
@@ -80,8 +84,6 @@ match(const char *s, size_t n, size_t *pfx)
 	size_t k;
 
 	*pfx = 0;
-	if ((k = secret_at(s, n)) != 0)
-		return k;
 	if (n > 5 && memcmp(s, "xox", 3) == 0 && s[3] >= 'a' && s[3] <= 'z' &&
 	    s[4] == '-') {
 		*pfx = 5;
@@ -119,14 +121,14 @@ token:
 	return k - *pfx;
 }
 
-/* see log.h */
-size_t
-log_redact(char *s, size_t n)
+/* One pass of one matcher over s[0..n); returns the new length. */
+static size_t
+mask(char *s, size_t n, size_t (*matcher)(const char *, size_t, size_t *))
 {
 	size_t i = 0, o = 0, pfx, len, stars;
 
 	while (i < n) {
-		if ((len = match(s + i, n - i, &pfx)) == 0) {
+		if ((len = matcher(s + i, n - i, &pfx)) == 0) {
 			s[o++] = s[i++];
 			continue;
 		}
@@ -139,6 +141,13 @@ log_redact(char *s, size_t n)
 		i += len;
 	}
 	return o;
+}
+
+/* see log.h */
+size_t
+log_redact(char *s, size_t n)
+{
+	return mask(s, mask(s, n, secret_at), match);
 }
 
 /* see log.h */
