@@ -7,6 +7,14 @@
  * In each pass i reads, o writes, and o <= i always holds because a masked
  * run is replaced by at most as many characters ("***", or fewer stars for
  * a shorter run).
+ *
+ * The pattern pass is repeated until it changes nothing, so that redacting
+ * twice gives what redacting once gave: the rules stop at different
+ * characters, and masking for one rule can remove the character that
+ * stopped another ("://ticket=a/b&x@h": the '/' ends the URL's userinfo
+ * scan until the ticket is masked).  Each pass that changes something
+ * either shortens the text or turns a character into '*', so this ends;
+ * real lines take two passes.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -121,11 +129,15 @@ token:
 	return k - *pfx;
 }
 
-/* One pass of one matcher over s[0..n); returns the new length. */
+/*
+ * One pass of one matcher over s[0..n); returns the new length and sets
+ * *changed when the text is not as it was.
+ */
 static size_t
-mask(char *s, size_t n, size_t (*matcher)(const char *, size_t, size_t *))
+mask(char *s, size_t n, size_t (*matcher)(const char *, size_t, size_t *),
+    int *changed)
 {
-	size_t i = 0, o = 0, pfx, len, stars;
+	size_t i = 0, o = 0, pfx, len, stars, k;
 
 	while (i < n) {
 		if ((len = matcher(s + i, n - i, &pfx)) == 0) {
@@ -136,6 +148,12 @@ mask(char *s, size_t n, size_t (*matcher)(const char *, size_t, size_t *))
 		o += pfx;
 		i += pfx;
 		stars = len < 3 ? len : 3;
+		/* the same only if the run already was those stars */
+		if (len > stars)
+			*changed = 1;
+		for (k = 0; k < len; k++)
+			if (s[i + k] != '*')
+				*changed = 1;
 		memset(s + o, '*', stars);
 		o += stars;
 		i += len;
@@ -147,7 +165,14 @@ mask(char *s, size_t n, size_t (*matcher)(const char *, size_t, size_t *))
 size_t
 log_redact(char *s, size_t n)
 {
-	return mask(s, mask(s, n, secret_at), match);
+	int changed = 0;
+
+	n = mask(s, n, secret_at, &changed);
+	do {
+		changed = 0;
+		n = mask(s, n, match, &changed);
+	} while (changed);
+	return n;
 }
 
 /* see log.h */
