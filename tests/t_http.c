@@ -225,6 +225,8 @@ static const struct rcase bad_status[] = {
 	{ S("HTTP/1.1 -20 OK\r\n"), .err = HTTP_ESTATUS },
 	{ S("HTTP/1.1 200\tOK\r\n"), .err = HTTP_ESTATUS },
 	{ S("HTTP/1.1 200OK\r\n"), .err = HTTP_ESTATUS },
+	{ S("HTTP/1.1 200X\r\n"), .err = HTTP_ESTATUS },
+	{ S("HTTP/1.1 2001\n"), .err = HTTP_ESTATUS },
 	{ S("HTTP/1.1 200 O\x01K\r\n"), .err = HTTP_ESTATUS },
 	{ S("HTTP/1.1 200 O\0K\r\n"), .err = HTTP_ESTATUS },
 	{ S("HTTP/1.1 200 O\x7fK\r\n"), .err = HTTP_ESTATUS },
@@ -360,14 +362,14 @@ static const struct rcase bad_coding[] = {
 #define EXT900	"5;" A100 A100 A100 A100 A100 A100 A100 A100 A100
 
 static const struct rcase bad_chunk[] = {
-	{ S(CH "x\r\n"), .err = HTTP_ECHUNK },
-	{ S(CH "\r\n"), .err = HTTP_ECHUNK },
+	{ S(CH "x\r\n"), .err = HTTP_ECHUNK, .rest = 2 },
+	{ S(CH "\r\n"), .err = HTTP_ECHUNK, .rest = 1 },
 	{ S(CH "\n"), .err = HTTP_ECHUNK },
-	{ S(CH ";ext\r\n"), .err = HTTP_ECHUNK },
-	{ S(CH " 5\r\n"), .err = HTTP_ECHUNK },
-	{ S(CH "-5"), .err = HTTP_ECHUNK },
-	{ S(CH "+5"), .err = HTTP_ECHUNK },
-	{ S(CH "0x5"), .err = HTTP_ECHUNK },
+	{ S(CH ";ext\r\n"), .err = HTTP_ECHUNK, .rest = 5 },
+	{ S(CH " 5\r\n"), .err = HTTP_ECHUNK, .rest = 3 },
+	{ S(CH "-5"), .err = HTTP_ECHUNK, .rest = 1 },
+	{ S(CH "+5"), .err = HTTP_ECHUNK, .rest = 1 },
+	{ S(CH "0x5"), .err = HTTP_ECHUNK, .rest = 1 },
 	{ S(CH "5x"), .err = HTTP_ECHUNK },
 	{ S(CH "5 5"), .err = HTTP_ECHUNK },
 	{ S(CH "5 x"), .err = HTTP_ECHUNK },
@@ -596,7 +598,7 @@ static const struct rcase good_length[] = {
 	    .state = HTTP_DONE, .status = 503, .keepalive = 1, .length = 0 },
 	{ S("HTTP/1.1 999 Whatever\r\nContent-Length: 0\r\n\r\n"),
 	    .state = HTTP_DONE, .status = 999, .keepalive = 1, .length = 0 },
-	{ S("HTTP/1.1 200 \xc3\x87a va\tbien  \r\nContent-Length: 0\r\n\r\n"),
+	{ S("HTTP/1.1 200 \xc3\x87" "a va\tbien  \r\nContent-Length: 0\r\n\r\n"),
 	    .state = HTTP_DONE, .status = 200, .keepalive = 1, .length = 0 },
 	{ S("HTTP/1.1 200 OK\r\n\r\n"), .state = HTTP_BODY, .status = 200,
 	    .length = -1 },
@@ -1280,41 +1282,45 @@ t_req_good(void)
 static void
 t_req_injection(void)
 {
-	static const struct qcase c[] = {
-		{ "GET", "http://h/", "a\r\nX-Injected: y", NULL, -1, NULL },
-		{ "GET", "http://h/", "a\nb", NULL, -1, NULL },
-		{ "GET", "http://h/", "a\rb", NULL, -1, NULL },
-		{ "GET", "http://h/", "a\x01", NULL, -1, NULL },
-		{ "GET", "http://h/", "a\x7f", NULL, -1, NULL },
-		{ "GET", "http://h/", NULL, "text/plain\r\n\r\nBODY", -1,
-		    NULL },
-		{ "GET", "http://h/", NULL, "text/plain\n", -1, NULL },
-		{ "GET", "http://h/", NULL, NULL, -1, "X-A: y" },
-		{ "GET", "http://h/", NULL, NULL, -1, "X-A: y\n" },
-		{ "GET", "http://h/", NULL, NULL, -1, "X-A: y\r" },
-		{ "GET", "http://h/", NULL, NULL, -1, "X-A: y\r\nZ" },
-		{ "GET", "http://h/", NULL, NULL, -1, "\r\n" },
-		{ "GET", "http://h/", NULL, NULL, -1, "X-A: y\r\n\r\n" },
-		{ "GET", "http://h/", NULL, NULL, -1, "X-A: y\r\n\r\nBODY" },
-		{ "GET", "http://h/", NULL, NULL, -1, "X-A: y\r\n folded\r\n" },
-		{ "GET", "http://h/", NULL, NULL, -1, "X-A: a\rb\r\n" },
-		{ "GET", "http://h/", NULL, NULL, -1, "X-A: a\nb\r\n" },
-		{ "GET", "http://h/", NULL, NULL, -1, "X-A : y\r\n" },
-		{ "GET", "http://h/", NULL, NULL, -1, "NoColon\r\n" },
-		{ "GET", "http://h/", NULL, NULL, -1, ": y\r\n" },
-		{ "GET /x HTTP/1.1\r\nX:", "http://h/", NULL, NULL, -1, NULL },
-		{ "GET\r\n", "http://h/", NULL, NULL, -1, NULL },
-		{ "", "http://h/", NULL, NULL, -1, NULL },
-		{ "G(T", "http://h/", NULL, NULL, -1, NULL },
+	/* method, bearer, ctype, extra */
+	static const char *const c[][4] = {
+		{ "GET", "a\r\nX-Injected: y", NULL, NULL },
+		{ "GET", "a\nb", NULL, NULL },
+		{ "GET", "a\rb", NULL, NULL },
+		{ "GET", "a\x01", NULL, NULL },
+		{ "GET", "a\x7f", NULL, NULL },
+		{ "GET", NULL, "text/plain\r\n\r\nBODY", NULL },
+		{ "GET", NULL, "text/plain\n", NULL },
+		{ "GET", NULL, NULL, "X-A: y" },
+		{ "GET", NULL, NULL, "X-A: y\n" },
+		{ "GET", NULL, NULL, "X-A: y\r" },
+		{ "GET", NULL, NULL, "X-A: y\r\nZ" },
+		{ "GET", NULL, NULL, "\r\n" },
+		{ "GET", NULL, NULL, "X-A: y\r\n\r\n" },
+		{ "GET", NULL, NULL, "X-A: y\r\n\r\nBODY" },
+		{ "GET", NULL, NULL, "X-A: y\r\n folded\r\n" },
+		{ "GET", NULL, NULL, "X-A: a\rb\r\n" },
+		{ "GET", NULL, NULL, "X-A: a\nb\r\n" },
+		{ "GET", NULL, NULL, "X-A : y\r\n" },
+		{ "GET", NULL, NULL, "NoColon\r\n" },
+		{ "GET", NULL, NULL, ": y\r\n" },
+		{ "GET /x HTTP/1.1\r\nX:", NULL, NULL, NULL },
+		{ "GET\r\n", NULL, NULL, NULL },
+		{ "", NULL, NULL, NULL },
+		{ "G(T", NULL, NULL, NULL },
 	};
 	static char out[1024];
 	struct http_req q;
 	struct url u;
 	size_t i;
 
-	for (i = 0; i < nitems(c); i++)
-		if (!CHECK_EQ(req(out, sizeof out, &c[i], &u), 0))
+	for (i = 0; i < nitems(c); i++) {
+		struct qcase qc = { c[i][0], "http://h/", c[i][1], c[i][2], -1,
+		    c[i][3], NULL };
+
+		if (!CHECK_EQ(req(out, sizeof out, &qc, &u), 0))
 			fprintf(stderr, "  case %zu\n", i);
+	}
 
 	/* A struct url made by hand is checked too. */
 	memset(&q, 0, sizeof q);
