@@ -27,7 +27,10 @@
  */
 #include <stdint.h>
 #include <string.h>
+#include <bearssl.h>
 
+#include "http.h"
+#include "util.h"
 #include "ws.h"
 
 enum { RX_HEAD, RX_BODY };
@@ -139,6 +142,9 @@ static const struct {
 	[WS_EPROTOCOL] = { 0, "server chose a subprotocol we did not offer" },
 };
 
+/* Appended to the client's key to form the accept value (RFC 6455 4.2.2). */
+static const char ws_guid[] = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
+
 static int
 fail(struct ws *w, int err)
 {
@@ -196,6 +202,87 @@ ws_init(struct ws *w, unsigned char *msg, size_t cap)
 	w->rx = RX_HEAD;
 	w->hneed = 2;
 	w->utf8 = U_OK;
+}
+
+/* see ws.h */
+size_t
+ws_handshake(struct ws *w, char *out, size_t cap, const struct url *u,
+    const unsigned char *key, const char *extra)
+{
+	unsigned char digest[br_sha1_SIZE];
+	br_sha1_context sc;
+	struct http_req rq;
+	const char *lines[3];
+	char k64[32];
+	size_t n, len, i;
+
+	base64_encode(k64, sizeof k64, key, WS_KEY_LEN);
+	br_sha1_init(&sc);
+	br_sha1_update(&sc, k64, strlen(k64));
+	br_sha1_update(&sc, ws_guid, sizeof ws_guid - 1);
+	br_sha1_out(&sc, digest);
+	base64_encode(w->accept, sizeof w->accept, digest, sizeof digest);
+
+	/*
+	 * http.c writes the common head and checks the caller's lines; the
+	 * head is then reopened before its blank line for ours.
+	 */
+	memset(&rq, 0, sizeof rq);
+	rq.method = "GET";
+	rq.url = u;
+	rq.clen = -1;
+	rq.extra = extra;
+	n = http_req_head(out, cap, &rq);
+	if (n < 4 || memcmp(out + n - 4, "\r\n\r\n", 4) != 0)
+		return 0;
+	n -= 2;
+	lines[0] = "Upgrade: websocket\r\nConnection: Upgrade\r\n"
+	    "Sec-WebSocket-Key: ";
+	lines[1] = k64;
+	lines[2] = "\r\nSec-WebSocket-Version: 13\r\n\r\n";
+	for (i = 0; i < 3; i++) {
+		len = strlen(lines[i]);
+		if (len > cap - n)
+			return 0;
+		memcpy(out + n, lines[i], len);
+		n += len;
+	}
+	return n;
+}
+
+/* see ws.h */
+int
+ws_handshake_check(struct ws *w, const struct http_resp *r)
+{
+	const char *v;
+	size_t len;
+	int st;
+
+	if (w->err != WS_EOK)
+		return -1;
+	st = http_resp_state(r);
+	if (st != HTTP_BODY && st != HTTP_DONE)
+		return fail(w, WS_EHEAD);
+	w->status = r->status;
+	if (r->status != 101)
+		return fail(w, WS_ESTATUS);
+	if (!http_resp_has_token(r, "Upgrade", "websocket"))
+		return fail(w, WS_EUPGRADE);
+	if (!http_resp_has_token(r, "Connection", "upgrade"))
+		return fail(w, WS_ECONNECTION);
+	if ((v = http_resp_header(r, "Sec-WebSocket-Accept", &len)) == NULL)
+		return fail(w, WS_ENOACCEPT);
+	if (w->accept[0] == '\0' || len != strlen(w->accept) ||
+	    memcmp(v, w->accept, len) != 0)
+		return fail(w, WS_EACCEPT);
+	/* An empty header names nothing, so it is no extension. */
+	if (http_resp_header(r, "Sec-WebSocket-Extensions", &len) != NULL &&
+	    len > 0)
+		return fail(w, WS_EEXTENSION);
+	if (http_resp_header(r, "Sec-WebSocket-Protocol", &len) != NULL &&
+	    len > 0)
+		return fail(w, WS_EPROTOCOL);
+	return 0;
 }
 
 /* The first two header bytes: everything but the extended length. */

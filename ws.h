@@ -136,6 +136,28 @@ struct ws {
 void	ws_init(struct ws *, unsigned char *msg, size_t cap);
 
 /*
+ * Writes the opening handshake for u (a ws or wss URL): GET with Host,
+ * User-Agent, the extra lines (each "Name: value\r\n"; NULL for none),
+ * Upgrade, Connection, Sec-WebSocket-Key (base64 of key[0..WS_KEY_LEN),
+ * which must be fresh random bytes), Sec-WebSocket-Version: 13 and the
+ * blank line; no extension or subprotocol is offered.  Remembers the
+ * Sec-WebSocket-Accept to expect.  Returns the length (no NUL is
+ * written), or 0 when it does not fit in cap bytes or http_req_head()
+ * refuses u or extra.
+ */
+size_t	ws_handshake(struct ws *, char *out, size_t cap, const struct url *u,
+	    const unsigned char *key, const char *extra);
+
+/*
+ * Checks the server's answer; r's head must be complete (state HTTP_BODY
+ * or HTTP_DONE).  Wants status 101, "websocket" in Upgrade, "upgrade" in
+ * Connection (both token lists, any case), exactly the Sec-WebSocket-Accept
+ * for our key, and no Sec-WebSocket-Extensions or Sec-WebSocket-Protocol.
+ * Returns 0, or -1 with the reason in ws_error() (sticky).
+ */
+int	ws_handshake_check(struct ws *, const struct http_resp *r);
+
+/*
  * Feeds the next n bytes from the server.  Uses input up to the end of at
  * most one event and sets *used to the bytes used; call again with the
  * rest.  Returns:

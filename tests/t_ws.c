@@ -1093,6 +1093,319 @@ t_roundtrip(void)
 	CHECK(matches(&run, &want, 1, WS_EOK));
 }
 
+/* RFC 6455 1.3: the key "the sample nonce" and the answer it calls for. */
+static const unsigned char sample_key[WS_KEY_LEN] = "the sample nonce";
+
+static const char rfc_request[] =
+    "GET /chat HTTP/1.1\r\n"
+    "Host: server.example.com\r\n"
+    "User-Agent: slackbot/" SLACKBOT_VERSION "\r\n"
+    "Upgrade: websocket\r\n"
+    "Connection: Upgrade\r\n"
+    "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+    "Sec-WebSocket-Version: 13\r\n"
+    "\r\n";
+
+static int
+url(struct url *u, const char *s)
+{
+	return http_url_parse(u, s, strlen(s));
+}
+
+static void
+t_handshake_request(void)
+{
+	static const char with_extra[] =
+	    "GET /link/?ticket=5a1c&app_id=7f3c HTTP/1.1\r\n"
+	    "Host: wss-primary.slack.com\r\n"
+	    "User-Agent: slackbot/" SLACKBOT_VERSION "\r\n"
+	    "Origin: https://api.slack.com\r\n"
+	    "X-Test: 1\r\n"
+	    "Upgrade: websocket\r\n"
+	    "Connection: Upgrade\r\n"
+	    "Sec-WebSocket-Key: AAECAwQFBgcICQoLDA0ODw==\r\n"
+	    "Sec-WebSocket-Version: 13\r\n"
+	    "\r\n";
+	unsigned char key[WS_KEY_LEN];
+	char out[512];
+	struct url u;
+	size_t n, cap, i;
+
+	if (!CHECK(url(&u, "ws://server.example.com/chat") == 0))
+		return;
+	ws_init(&w, msgbuf, sizeof msgbuf);
+	n = ws_handshake(&w, out, sizeof out, &u, sample_key, NULL);
+	CHECK_EQ(n, sizeof rfc_request - 1);
+	CHECK(n == sizeof rfc_request - 1 && memcmp(out, rfc_request, n) == 0);
+	CHECK(strcmp(w.accept, "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=") == 0);
+
+	/* Exactly the room needed, and every size short of it. */
+	for (cap = 0; cap <= n; cap++)
+		CHECK_EQ(ws_handshake(&w, out, cap, &u, sample_key, NULL),
+		    cap == n ? n : 0);
+	CHECK(memcmp(out, rfc_request, n) == 0);
+
+	/* A wss URL with a query, the default port, extra lines. */
+	for (i = 0; i < WS_KEY_LEN; i++)
+		key[i] = (unsigned char)i;
+	if (!CHECK(url(&u, "wss://wss-primary.slack.com/link/?ticket=5a1c&"
+	    "app_id=7f3c") == 0))
+		return;
+	n = ws_handshake(&w, out, sizeof out, &u, key,
+	    "Origin: https://api.slack.com\r\nX-Test: 1\r\n");
+	CHECK_EQ(n, sizeof with_extra - 1);
+	CHECK(n == sizeof with_extra - 1 && memcmp(out, with_extra, n) == 0);
+	for (cap = 0; cap < n; cap++)
+		CHECK_EQ(ws_handshake(&w, out, cap, &u, key,
+		    "Origin: https://api.slack.com\r\nX-Test: 1\r\n"), 0);
+
+	/* Another port is named; lines that could break the head are not
+	 * taken. */
+	if (!CHECK(url(&u, "ws://127.0.0.1:8080/") == 0))
+		return;
+	n = ws_handshake(&w, out, sizeof out, &u, key, NULL);
+	CHECK(n > 40 && memcmp(out, "GET / HTTP/1.1\r\nHost: 127.0.0.1:8080\r\n",
+	    38) == 0);
+	CHECK_EQ(ws_handshake(&w, out, sizeof out, &u, key, "X: 1"), 0);
+	CHECK_EQ(ws_handshake(&w, out, sizeof out, &u, key,
+	    "X: 1\r\n\r\nGET / HTTP/1.1\r\n"), 0);
+}
+
+/* Answers to the RFC's sample request. */
+static const struct {
+	const char	*resp;
+	int		 err;
+} answers[] = {
+	{ "HTTP/1.1 101 Switching Protocols\r\n"
+	  "Upgrade: websocket\r\n"
+	  "Connection: Upgrade\r\n"
+	  "Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n"
+	  "\r\n", WS_EOK },
+	{ "HTTP/1.1 101 Web Socket Protocol Handshake\r\n"
+	  "Date: Tue, 24 Nov 2026 10:00:00 GMT\r\n"
+	  "connection: keep-alive, UPGRADE\r\n"
+	  "Server: test\r\n"
+	  "UPGRADE: WebSocket\r\n"
+	  "sec-websocket-accept:   s3pPLMBiTxaQ9kYGzzhZRbK+xOo=  \r\n"
+	  "Sec-WebSocket-Version: 13\r\n"
+	  "X-Other: 1\r\n"
+	  "\r\n", WS_EOK },
+	{ "HTTP/1.1 101 \n"
+	  "Upgrade: websocket\n"
+	  "Connection: keep-alive\n"
+	  "Connection: Upgrade\n"
+	  "Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\n"
+	  "Sec-WebSocket-Extensions:\n"
+	  "\n", WS_EOK },
+	{ "HTTP/1.1 403 Forbidden\r\n"
+	  "Content-Length: 0\r\n"
+	  "\r\n", WS_ESTATUS },
+	{ "HTTP/1.1 200 OK\r\n"
+	  "Upgrade: websocket\r\n"
+	  "Connection: Upgrade\r\n"
+	  "Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n"
+	  "Content-Length: 2\r\n"
+	  "\r\n"
+	  "ok", WS_ESTATUS },
+	{ "HTTP/1.1 426 Upgrade Required\r\n"
+	  "Sec-WebSocket-Version: 13\r\n"
+	  "Content-Length: 0\r\n"
+	  "\r\n", WS_ESTATUS },
+	{ "HTTP/1.1 101 Switching Protocols\r\n"
+	  "Connection: Upgrade\r\n"
+	  "Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n"
+	  "\r\n", WS_EUPGRADE },
+	{ "HTTP/1.1 101 Switching Protocols\r\n"
+	  "Upgrade: h2c\r\n"
+	  "Connection: Upgrade\r\n"
+	  "Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n"
+	  "\r\n", WS_EUPGRADE },
+	{ "HTTP/1.1 101 Switching Protocols\r\n"
+	  "Upgrade: websockets\r\n"
+	  "Connection: Upgrade\r\n"
+	  "Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n"
+	  "\r\n", WS_EUPGRADE },
+	{ "HTTP/1.1 101 Switching Protocols\r\n"
+	  "Upgrade: websocket\r\n"
+	  "Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n"
+	  "\r\n", WS_ECONNECTION },
+	{ "HTTP/1.1 101 Switching Protocols\r\n"
+	  "Upgrade: websocket\r\n"
+	  "Connection: close\r\n"
+	  "Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n"
+	  "\r\n", WS_ECONNECTION },
+	{ "HTTP/1.1 101 Switching Protocols\r\n"
+	  "Upgrade: websocket\r\n"
+	  "Connection: Upgraded\r\n"
+	  "Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n"
+	  "\r\n", WS_ECONNECTION },
+	{ "HTTP/1.1 101 Switching Protocols\r\n"
+	  "Upgrade: websocket\r\n"
+	  "Connection: Upgrade\r\n"
+	  "\r\n", WS_ENOACCEPT },
+	{ "HTTP/1.1 101 Switching Protocols\r\n"
+	  "Upgrade: websocket\r\n"
+	  "Connection: Upgrade\r\n"
+	  "Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo\r\n"
+	  "\r\n", WS_EACCEPT },
+	{ "HTTP/1.1 101 Switching Protocols\r\n"
+	  "Upgrade: websocket\r\n"
+	  "Connection: Upgrade\r\n"
+	  "Sec-WebSocket-Accept: S3PPLMBITXAQ9KYGZZHZRBK+XOO=\r\n"
+	  "\r\n", WS_EACCEPT },
+	{ "HTTP/1.1 101 Switching Protocols\r\n"
+	  "Upgrade: websocket\r\n"
+	  "Connection: Upgrade\r\n"
+	  "Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=x\r\n"
+	  "\r\n", WS_EACCEPT },
+	{ "HTTP/1.1 101 Switching Protocols\r\n"
+	  "Upgrade: websocket\r\n"
+	  "Connection: Upgrade\r\n"
+	  "Sec-WebSocket-Accept: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+	  "\r\n", WS_EACCEPT },
+	{ "HTTP/1.1 101 Switching Protocols\r\n"
+	  "Upgrade: websocket\r\n"
+	  "Connection: Upgrade\r\n"
+	  "Sec-WebSocket-Accept:\r\n"
+	  "\r\n", WS_EACCEPT },
+	{ "HTTP/1.1 101 Switching Protocols\r\n"
+	  "Upgrade: websocket\r\n"
+	  "Connection: Upgrade\r\n"
+	  "Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n"
+	  "Sec-WebSocket-Extensions: permessage-deflate\r\n"
+	  "\r\n", WS_EEXTENSION },
+	{ "HTTP/1.1 101 Switching Protocols\r\n"
+	  "Upgrade: websocket\r\n"
+	  "Connection: Upgrade\r\n"
+	  "Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n"
+	  "Sec-WebSocket-Protocol: chat\r\n"
+	  "\r\n", WS_EPROTOCOL },
+	{ "HTTP/1.1 101 Switching Protocols\r\n"
+	  "Upgrade: websocket\r\n"
+	  "Connection: Upgrade\r\n"
+	  "Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n"
+	  "Sec-WebSocket-Protocol: x\r\n"
+	  "Sec-WebSocket-Extensions: y\r\n"
+	  "\r\n", WS_EEXTENSION },
+	/* The head never completes, or is not HTTP. */
+	{ "HTTP/1.1 101 Switching Protocols\r\n"
+	  "Upgrade: websocket\r\n", WS_EHEAD },
+	{ "SSH-2.0-OpenSSH_9.2\r\n\r\n", WS_EHEAD },
+};
+
+/*
+ * Feeds resp[0, n) to a fresh http_resp cut at cut (n: whole; n + 1: byte
+ * by byte) until its head is complete, and checks it with a handshake made
+ * from the sample key.  Returns the error (WS_EOK when accepted); *rest is
+ * where the bytes after the head begin.
+ */
+static int
+answer(const char *resp, size_t n, size_t cut, size_t *rest)
+{
+	static struct http_resp r;
+	const char *body;
+	size_t off = 0, end, blen, k;
+	char req[512];
+	struct url u;
+
+	http_resp_init(&r, 0);
+	while (off < n && http_resp_state(&r) == HTTP_HEAD) {
+		end = cut > n ? off + 1 : off < cut ? cut : n;
+		k = http_resp_feed(&r, resp + off, end - off, &body, &blen);
+		off += k;
+		if (k == 0)
+			break;
+	}
+	*rest = off;
+	url(&u, "ws://server.example.com/chat");
+	ws_init(&w, msgbuf, sizeof msgbuf);
+	ws_handshake(&w, req, sizeof req, &u, sample_key, NULL);
+	if (ws_handshake_check(&w, &r) == 0)
+		return WS_EOK;
+	return ws_error(&w);
+}
+
+static void
+t_handshake_answers(void)
+{
+	char buf[128];
+	size_t i, cut, n, rest;
+	int err;
+
+	for (i = 0; i < nitems(answers); i++) {
+		n = strlen(answers[i].resp);
+		for (cut = 0; cut <= n + 1; cut++) {
+			err = answer(answers[i].resp, n, cut, &rest);
+			if (!CHECK_EQ(err, answers[i].err)) {
+				fprintf(stderr, "answer %zu, cut %zu\n", i, cut);
+				break;
+			}
+			/* Refused: no close frame, and nothing more. */
+			CHECK_EQ(ws_close_code(err), 0);
+			if (err != WS_EOK) {
+				CHECK_EQ(ws_feed(&w, (const unsigned char *)
+				    "\x81\x00", 2, &rest, &(struct ws_msg){ 0 }),
+				    -1);
+				CHECK_EQ(ws_error(&w), err);
+			}
+		}
+	}
+	CHECK_EQ(answer(answers[3].resp, strlen(answers[3].resp), 0, &rest),
+	    WS_ESTATUS);
+	CHECK(strcmp(ws_strerror(&w, buf, sizeof buf),
+	    "server answered 403 instead of upgrading") == 0);
+	CHECK_EQ(answer(answers[13].resp, strlen(answers[13].resp), 0, &rest),
+	    WS_EACCEPT);
+	CHECK(strcmp(ws_strerror(&w, buf, sizeof buf),
+	    "wrong Sec-WebSocket-Accept") == 0);
+}
+
+/* The first frames often arrive in the same read as the 101. */
+static void
+t_handshake_then_frames(void)
+{
+	static const char in[] =
+	    "HTTP/1.1 101 Switching Protocols\r\n"
+	    "Upgrade: websocket\r\n"
+	    "Connection: Upgrade\r\n"
+	    "Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n"
+	    "\r\n"
+	    "\x81\x05Hello\x89\x00";
+	struct ws_msg m;
+	size_t rest, used, head = sizeof in - 1 - 9, cut;
+
+	for (cut = 0; cut <= sizeof in; cut++) {
+		if (!CHECK_EQ(answer(in, sizeof in - 1, cut, &rest), WS_EOK))
+			return;
+		CHECK_EQ(rest, head);
+		CHECK_EQ(ws_feed(&w, (const unsigned char *)in + rest,
+		    sizeof in - 1 - rest, &used, &m), WS_OP_TEXT);
+		CHECK(m.len == 5 && memcmp(m.data, "Hello", 5) == 0);
+		rest += used;
+		CHECK_EQ(ws_feed(&w, (const unsigned char *)in + rest,
+		    sizeof in - 1 - rest, &used, &m), WS_OP_PING);
+	}
+}
+
+/* A check without a request made, or after a failure, is refused. */
+static void
+t_handshake_order(void)
+{
+	static struct http_resp r;
+	const char *body, *ok = answers[0].resp;
+	size_t blen;
+
+	http_resp_init(&r, 0);
+	http_resp_feed(&r, ok, strlen(ok), &body, &blen);
+	ws_init(&w, msgbuf, sizeof msgbuf);
+	CHECK_EQ(ws_handshake_check(&w, &r), -1);
+	CHECK_EQ(ws_error(&w), WS_EACCEPT);
+	/* Sticky: the first error stays. */
+	http_resp_init(&r, 0);
+	CHECK_EQ(ws_handshake_check(&w, &r), -1);
+	CHECK_EQ(ws_error(&w), WS_EACCEPT);
+}
+
 static const struct t_case cases[] = {
 	{ "tcases", t_tcases },
 	{ "rfc_lengths", t_rfc_lengths },
@@ -1110,6 +1423,10 @@ static const struct t_case cases[] = {
 	{ "write_lengths", t_write_lengths },
 	{ "write_close", t_write_close },
 	{ "roundtrip", t_roundtrip },
+	{ "handshake_request", t_handshake_request },
+	{ "handshake_answers", t_handshake_answers },
+	{ "handshake_then_frames", t_handshake_then_frames },
+	{ "handshake_order", t_handshake_order },
 };
 
 int
