@@ -444,6 +444,84 @@ wrapped(int close, const unsigned char *s, size_t n,
 	frames(in, o, lens, nlens);
 }
 
+/*
+ * Feeds the answer to http_resp_feed() in pieces until its head is
+ * complete, checks it against a handshake made with the RFC 6455 sample
+ * key, and returns the error (WS_EOK: accepted); *rest is where the bytes
+ * after the head begin.
+ */
+static int
+answer(struct http_resp *r, const unsigned char *in, size_t n,
+    const unsigned char *lens, size_t nlens, size_t *rest)
+{
+	static const unsigned char key[WS_KEY_LEN] = "the sample nonce";
+	static const char accept[] = "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=";
+	static const char where[] = "ws://server.example.com/chat";
+	const char *body, *v;
+	char req[512], words[128];
+	size_t off = 0, k = 0, len, used, blen;
+	struct url u;
+	struct ws_msg m;
+	char *piece;
+	int err;
+
+	http_resp_init(r, 0);
+	while (off < n && http_resp_state(r) == HTTP_HEAD) {
+		len = nlens == 0 ? n : (size_t)lens[k++ % nlens] + 1;
+		if (len > n - off)
+			len = n - off;
+		if ((piece = malloc(len)) == NULL)
+			abort();
+		memcpy(piece, in + off, len);
+		used = http_resp_feed(r, piece, len, &body, &blen);
+		free(piece);
+		/* http.h: the head stops the feed; nothing else does. */
+		if (used > len || (used < len &&
+		    http_resp_state(r) == HTTP_HEAD))
+			abort();
+		off += used;
+	}
+	*rest = off;
+	if (http_url_parse(&u, where, sizeof where - 1) != 0)
+		abort();
+	ws_init(&w, msgbuf, cap);
+	if (ws_handshake(&w, req, sizeof req, &u, key, NULL) == 0)
+		abort();
+	if (ws_handshake_check(&w, r) == 0) {
+		v = http_resp_header(r, "Sec-WebSocket-Accept", &len);
+		if (r->status != 101 || v == NULL ||
+		    len != sizeof accept - 1 || memcmp(v, accept, len) != 0 ||
+		    !http_resp_has_token(r, "Upgrade", "websocket") ||
+		    !http_resp_has_token(r, "Connection", "upgrade"))
+			abort();
+		return WS_EOK;
+	}
+	err = ws_error(&w);
+	if (err < WS_EHEAD || err >= WS_ECOUNT || ws_close_code(err) != 0 ||
+	    ws_strerror(&w, words, sizeof words)[0] == '\0' ||
+	    ws_feed(&w, (const unsigned char *)"\x81\x00", 2, &used, &m) !=
+	    -1 || used != 0)
+		abort();
+	return err;
+}
+
+/* The same answer whole and in pieces; then the frames after it. */
+static void
+handshake(const unsigned char *in, size_t n, const unsigned char *lens,
+    size_t nlens)
+{
+	static struct http_resp r1, r2;
+	size_t rest1, rest2;
+	int e1, e2;
+
+	e1 = answer(&r1, in, n, NULL, 0, &rest1);
+	e2 = answer(&r2, in, n, lens, nlens, &rest2);
+	if (e1 != e2 || rest1 != rest2)
+		abort();
+	if (e1 == WS_EOK)
+		frames(in + rest1, n - rest1, lens, nlens);
+}
+
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
 int
@@ -476,6 +554,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			wrapped(data[0] >> 6 == 2, s, n, lens, nlens);
 		break;
 	case 3:
+		handshake(s, n, lens, nlens);
 		break;
 	}
 	return 0;
