@@ -76,7 +76,7 @@ static const unsigned char utf8_class[256] = {
 };
 
 static const unsigned char utf8_next[U_NSTATE][12] = {
-	/*	  asc   80    90    A0    C2    E0    E1    ED    F0    F1    F4    bad */
+	/* columns: the byte classes 0-11 above */
 	[U_OK] = { U_OK, U_BAD, U_BAD, U_BAD, U_1, U_E0, U_2, U_ED, U_F0, U_3,
 	    U_F4, U_BAD },
 	[U_BAD] = { U_BAD, U_BAD, U_BAD, U_BAD, U_BAD, U_BAD, U_BAD, U_BAD,
@@ -451,7 +451,8 @@ ws_feed(struct ws *w, const unsigned char *in, size_t n, size_t *used,
 			} else {
 				if (k > n - off)
 					k = n - off;
-				dst = ctl ? w->ctl + w->fgot : w->msg + w->msglen;
+				dst = ctl ? w->ctl + w->fgot :
+				    w->msg + w->msglen;
 				if (k > 0)
 					memcpy(dst, in + off, k);
 				if (text && (w->utf8 = utf8_run(w->utf8, dst,

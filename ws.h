@@ -40,7 +40,7 @@
 /* Close status codes used here; WS_CLOSE_NOCODE never goes on the wire. */
 #define WS_CLOSE_NORMAL		1000
 #define WS_CLOSE_PROTOCOL	1002
-#define WS_CLOSE_NOCODE		1005	/* close frame with an empty payload */
+#define WS_CLOSE_NOCODE		1005	/* close frame without payload */
 #define WS_CLOSE_BADDATA	1007	/* invalid UTF-8 */
 #define WS_CLOSE_TOOBIG		1009
 
@@ -102,7 +102,7 @@ struct ws_msg {
 	int			 type;	/* WS_OP_TEXT ... WS_OP_PONG */
 	const unsigned char	*data;
 	size_t			 len;
-	int			 code;	/* close: status, or WS_CLOSE_NOCODE */
+	int			 code;	/* close: status or WS_CLOSE_NOCODE */
 };
 
 struct ws {
@@ -145,8 +145,8 @@ void	ws_init(struct ws *, unsigned char *msg, size_t cap);
  * written), or 0 when it does not fit in cap bytes or http_req_head()
  * refuses u or extra.
  */
-size_t	ws_handshake(struct ws *, char *out, size_t cap, const struct url *u,
-	    const unsigned char *key, const char *extra);
+size_t	ws_handshake(struct ws *, char *out, size_t cap,
+	    const struct url *u, const unsigned char *key, const char *extra);
 
 /*
  * Checks the server's answer; r's head must be complete (state HTTP_BODY
@@ -171,9 +171,10 @@ int	ws_handshake_check(struct ws *, const struct http_resp *r);
  *	WS_NONE				all n bytes used, no event complete
  *	-1				protocol error: ws_error(), and send
  *					a close with ws_close_code() of it
- * After an error every call returns -1 with nothing used; after a close
- * event any further byte is WS_ECLOSED.  See struct ws_msg for how long
- * m's data stays valid.
+ * After an error every call returns -1 with nothing used.  After a close
+ * event any further byte is WS_ECLOSED (a close answering the server's is
+ * already due then: do not send a second one).  See struct ws_msg for how
+ * long m's data stays valid.
  */
 int	ws_feed(struct ws *, const unsigned char *in, size_t n, size_t *used,
 	    struct ws_msg *m);

@@ -19,7 +19,7 @@
 #define S(x)	(x), (sizeof(x) - 1)
 
 #define BIG	(70 * 1024)
-#define NOBUF	((size_t)-1)	/* tcase: a message buffer of 0 bytes */
+#define NOBUF	((size_t)-1)	/* tcase: a 0-byte message buffer */
 
 /* What a run of the parser produced; payloads are copied into arena[]. */
 struct rec {
@@ -1164,8 +1164,8 @@ t_handshake_request(void)
 	if (!CHECK(url(&u, "ws://127.0.0.1:8080/") == 0))
 		return;
 	n = ws_handshake(&w, out, sizeof out, &u, key, NULL);
-	CHECK(n > 40 && memcmp(out, "GET / HTTP/1.1\r\nHost: 127.0.0.1:8080\r\n",
-	    38) == 0);
+	CHECK(n > 40 && memcmp(out,
+	    "GET / HTTP/1.1\r\nHost: 127.0.0.1:8080\r\n", 38) == 0);
 	CHECK_EQ(ws_handshake(&w, out, sizeof out, &u, key, "X: 1"), 0);
 	CHECK_EQ(ws_handshake(&w, out, sizeof out, &u, key,
 	    "X: 1\r\n\r\nGET / HTTP/1.1\r\n"), 0);
@@ -1328,6 +1328,7 @@ answer(const char *resp, size_t n, size_t cut, size_t *rest)
 static void
 t_handshake_answers(void)
 {
+	struct ws_msg m;
 	char buf[128];
 	size_t i, cut, n, rest;
 	int err;
@@ -1337,15 +1338,15 @@ t_handshake_answers(void)
 		for (cut = 0; cut <= n + 1; cut++) {
 			err = answer(answers[i].resp, n, cut, &rest);
 			if (!CHECK_EQ(err, answers[i].err)) {
-				fprintf(stderr, "answer %zu, cut %zu\n", i, cut);
+				fprintf(stderr, "answer %zu, cut %zu\n", i,
+				    cut);
 				break;
 			}
 			/* Refused: no close frame, and nothing more. */
 			CHECK_EQ(ws_close_code(err), 0);
 			if (err != WS_EOK) {
 				CHECK_EQ(ws_feed(&w, (const unsigned char *)
-				    "\x81\x00", 2, &rest, &(struct ws_msg){ 0 }),
-				    -1);
+				    "\x81\x00", 2, &rest, &m), -1);
 				CHECK_EQ(ws_error(&w), err);
 			}
 		}
