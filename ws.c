@@ -102,7 +102,7 @@ static const struct {
 	int	lo, hi;
 } close_codes[] = {
 	{ 1000, 1003 },
-	{ 1007, 1011 },
+	{ 1007, 1014 },	/* 1012-1014: registered with IANA since RFC 6455 */
 	{ 3000, 4999 },
 };
 

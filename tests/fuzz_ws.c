@@ -126,7 +126,7 @@ utf8_ok(const unsigned char *p, size_t n, int partial)
 static int
 close_ok(int c)
 {
-	return (c >= 1000 && c <= 1003) || (c >= 1007 && c <= 1011) ||
+	return (c >= 1000 && c <= 1003) || (c >= 1007 && c <= 1014) ||
 	    (c >= 3000 && c <= 4999);
 }
 
