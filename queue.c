@@ -144,6 +144,31 @@ queue_pop(struct queue *q)
 }
 
 /* see queue.h */
+unsigned char *
+queue_next(const struct queue *q, struct queue_cur *c, size_t *n)
+{
+	unsigned char *p;
+
+	if (!c->started) {
+		c->started = 1;
+		c->at = q->rd;
+		c->left = q->n;
+	}
+	if (c->left == 0) {
+		*n = 0;
+		return NULL;
+	}
+	*n = get_len(q, c->at);
+	p = q->buf + c->at + QUEUE_HDR;
+	c->at += QUEUE_HDR + (uint32_t)*n;
+	/* The same step as queue_pop(), without popping. */
+	if (--c->left > 0 && (q->cap - c->at < QUEUE_HDR ||
+	    get_len(q, c->at) == WRAP))
+		c->at = 0;
+	return p;
+}
+
+/* see queue.h */
 size_t
 queue_count(const struct queue *q)
 {

@@ -83,6 +83,19 @@ unsigned char *queue_peek(struct queue *q, size_t *n);
  */
 int	queue_pop(struct queue *q);
 
+/*
+ * Walks the records, oldest first, without removing them: start with a
+ * zeroed cursor; each call returns the next record (as queue_peek()) or
+ * NULL after the last.  Any push or pop ends the walk: start a new one.
+ */
+struct queue_cur {
+	uint32_t	at, left;
+	int		started;
+};
+
+unsigned char *queue_next(const struct queue *q, struct queue_cur *c,
+	    size_t *n);
+
 /* Records in the queue. */
 size_t	queue_count(const struct queue *q);
 

@@ -138,6 +138,31 @@ model_free(void)
 	return big < QUEUE_HDR ? -1 : (long)big - QUEUE_HDR;
 }
 
+/* queue_next() visits every record of the model, in order, then stops. */
+static int
+model_walk(void)
+{
+	struct queue_cur c = { 0, 0, 0 };
+	unsigned char *p;
+	size_t i, n;
+	int ok = 1;
+
+	for (i = 0; i < m.n && ok; i++) {
+		p = queue_next(&m.q, &c, &n);
+		ok &= CHECK(p != NULL);
+		if (!ok)
+			break;
+		ok &= CHECK_EQ(p - m.buf, m.r[(m.head + i) % MODEL_MAX].at +
+		    QUEUE_HDR);
+		ok &= CHECK_EQ(n, m.r[(m.head + i) % MODEL_MAX].len);
+	}
+	if (ok) {
+		ok &= CHECK(queue_next(&m.q, &c, &n) == NULL);
+		ok &= CHECK_EQ(n, 0);
+	}
+	return ok;
+}
+
 /* Compares the queue with the model; full: the oldest record's bytes too. */
 static int
 model_check(int full)
@@ -160,7 +185,7 @@ model_check(int full)
 	ok &= CHECK_EQ(n, OLDEST(&m)->len);
 	if (ok && full)
 		ok &= CHECK(memcmp(p, rec(OLDEST(&m)->serial), n) == 0);
-	return ok;
+	return ok && model_walk();
 }
 
 /*
