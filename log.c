@@ -25,6 +25,8 @@
 #include "config.h"
 #include "log.h"
 
+#define LOG_CUT	200	/* see log_msg() */
+
 int	log_level = LOG_INFO;
 
 static const char	*secrets[4];
@@ -92,12 +94,15 @@ match(const char *s, size_t n, size_t *pfx)
 	size_t k;
 
 	*pfx = 0;
+	/* A token has a letter or digit after its prefix ("xoxb-..." is
+	 * text about tokens, not one). */
 	if (n > 5 && memcmp(s, "xox", 3) == 0 && s[3] >= 'a' && s[3] <= 'z' &&
-	    s[4] == '-') {
+	    s[4] == '-' && tokchar(s[5]) && s[5] != '.') {
 		*pfx = 5;
 		goto token;
 	}
-	if (n > 5 && memcmp(s, "xapp-", 5) == 0) {
+	if (n > 5 && memcmp(s, "xapp-", 5) == 0 && tokchar(s[5]) &&
+	    s[5] != '.') {
 		*pfx = 5;
 		goto token;
 	}
@@ -184,10 +189,10 @@ log_msg(int level, const char *fmt, ...)
 	};
 	char line[LOG_LINE_MAX];
 	va_list ap;
-	size_t n;
+	size_t n, k;
 	int r;
 
-	if (level > log_level)
+	if (level > log_level || level < LOG_ERR)
 		return;
 	r = snprintf(line, sizeof line, "slackbot: %s", tag[level]);
 	va_start(ap, fmt);
@@ -195,6 +200,18 @@ log_msg(int level, const char *fmt, ...)
 	va_end(ap);
 	n = (size_t)r < sizeof line - 1 ? (size_t)r : sizeof line - 1;
 	n = log_redact(line, n);
+	/*
+	 * A line cut short could end inside a secret that no rule can
+	 * recognise any more (a URL's password): drop its last word, or its
+	 * last LOG_CUT bytes when that word is longer.
+	 */
+	if ((size_t)r > sizeof line - 1 && n > LOG_CUT + 5) {
+		k = n - 5;
+		while (k > n - 5 - LOG_CUT && line[k - 1] != ' ')
+			k--;
+		memcpy(line + k, "[...]", 5);
+		n = k + 5;
+	}
 	/* Keep it one line, whatever the message held. */
 	for (r = 0; (size_t)r < n; r++)
 		if (line[r] == '\n' || line[r] == '\r')
