@@ -23,10 +23,13 @@ WARN	= -Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wstrict-prototypes \
 	  -Wmissing-prototypes -Wmissing-declarations -Wvla -Wformat=2 \
 	  -Wundef -Wcast-align
 STD	= -std=c99 -D_DEFAULT_SOURCE
+# The build date lower-bounds the real date: a certificate "not yet valid"
+# on a clock before it means the clock is wrong (tls.c).
+BUILD_EPOCH := $(or $(SOURCE_DATE_EPOCH),$(shell git log -1 --format=%ct 2>/dev/null),$(shell date +%s))
 INC	= -isystem /usr/include/bearssl -I. -Ibuild
-CFLAGS	= $(STD) -Os $(WARN) $(INC) -ffunction-sections -fdata-sections -MMD -MP
+CFLAGS	= $(STD) -Os $(WARN) -Wno-format-truncation $(INC) -DBUILD_EPOCH=$(BUILD_EPOCH) -ffunction-sections -fdata-sections -MMD -MP
 LDFLAGS	= -static -Wl,--gc-sections -Wl,-z,noseparate-code
-SANFLAGS = $(STD) -g -O1 $(WARN) $(INC) -fsanitize=address,undefined \
+SANFLAGS = $(STD) -g -O1 $(WARN) $(INC) -DBUILD_EPOCH=$(BUILD_EPOCH) -fsanitize=address,undefined \
 	  -fno-sanitize-recover=all -fno-omit-frame-pointer -MMD -MP
 FUZZFLAGS = $(STD) -g -O1 $(INC) -fsanitize=fuzzer,address,undefined \
 	  -fno-sanitize-recover=all
@@ -46,36 +49,49 @@ ROOTS	= ISRG_Root_X1 ISRG_Root_X2 DigiCert_Global_Root_CA \
 	  DigiCert_Global_Root_G2 Amazon_Root_CA_1 Amazon_Root_CA_3 \
 	  Starfield_Services_Root_Certificate_Authority_-_G2
 
+# make V=1 shows every command.
+Q	= $(if $(V),,@)
+E	= $(if $(V),@:,@printf '  %-7s %s\n')
+
 all: slackbot
 
 slackbot: build/musl/slackbot.o build/musl/lib.a build/musl/fortify.o
-	$(CC) $(LDFLAGS) -s -o $@ build/musl/slackbot.o build/musl/lib.a \
+	$(E) LD $@
+	$(Q)$(CC) $(LDFLAGS) -s -o $@ build/musl/slackbot.o build/musl/lib.a \
 	    build/musl/fortify.o $(BEARSSL)
 	@ls -l $@ | awk '{ print "slackbot: " $$5 " bytes" }'
 
 build/musl/lib.a: $(MUSLOBJ)
-	rm -f $@ && ar rcs $@ $(MUSLOBJ)
+	$(E) AR $@
+	$(Q)rm -f $@ && ar rcs $@ $(MUSLOBJ)
 
 build/asan/lib.a: $(SANOBJ)
-	rm -f $@ && ar rcs $@ $(SANOBJ)
+	$(E) AR $@
+	$(Q)rm -f $@ && ar rcs $@ $(SANOBJ)
 
 build/musl/%.o: %.c | build/musl
-	$(CC) $(CFLAGS) -c -o $@ $<
+	$(E) CC $@
+	$(Q)$(CC) $(CFLAGS) -c -o $@ $<
 
 build/musl/anchors.o: build/anchors.c | build/musl
-	$(CC) $(CFLAGS) -c -o $@ $<
+	$(E) CC $@
+	$(Q)$(CC) $(CFLAGS) -c -o $@ $<
 
 build/asan/%.o: %.c | build/asan
-	$(SANCC) $(SANFLAGS) -c -o $@ $<
+	$(E) CC $@
+	$(Q)$(SANCC) $(SANFLAGS) -c -o $@ $<
 
 build/asan/anchors.o: build/anchors.c | build/asan
-	$(SANCC) $(SANFLAGS) -c -o $@ $<
+	$(E) CC $@
+	$(Q)$(SANCC) $(SANFLAGS) -c -o $@ $<
 
 build/mkanchors: tools/mkanchors.c ta.c ta.h | build
-	$(HOSTCC) $(STD) -O2 $(WARN) $(INC) -o $@ tools/mkanchors.c ta.c -lbearssl
+	$(E) LD $@
+	$(Q)$(HOSTCC) $(STD) -O2 $(WARN) $(INC) -o $@ tools/mkanchors.c ta.c -lbearssl
 
 build/anchors.c: build/mkanchors Makefile
-	build/mkanchors $(ROOTS:%=$(ROOTDIR)/%.crt) > $@.tmp && mv $@.tmp $@
+	$(E) GEN $@
+	$(Q)build/mkanchors $(ROOTS:%=$(ROOTDIR)/%.crt) > $@.tmp && mv $@.tmp $@
 
 build build/asan build/fuzz:
 	mkdir -p $@
@@ -86,24 +102,28 @@ build/musl:
 
 # Unit tests: tests/t_NAME.c, one per module, linked against the library.
 build/t_%: tests/t_%.c tests/harness.h build/musl/lib.a build/musl/fortify.o
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< build/musl/lib.a \
+	$(E) LD $@
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< build/musl/lib.a \
 	    build/musl/fortify.o $(BEARSSL)
 
 build/asan/t_%: tests/t_%.c tests/harness.h build/asan/lib.a
-	$(SANCC) $(SANFLAGS) -o $@ $< build/asan/lib.a -lbearssl
+	$(E) LD $@
+	$(Q)$(SANCC) $(SANFLAGS) -o $@ $< build/asan/lib.a -lbearssl
 
 build/jsoncheck: tests/jsoncheck.c build/musl/lib.a build/musl/fortify.o
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< build/musl/lib.a \
+	$(E) LD $@
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< build/musl/lib.a \
 	    build/musl/fortify.o $(BEARSSL)
 
 build/fuzz/%: tests/%.c $(LIBSRC) | build/fuzz
-	$(SANCC) $(FUZZFLAGS) -o $@ $< $(LIBSRC) -lbearssl
+	$(E) LD $@
+	$(Q)$(SANCC) $(FUZZFLAGS) -o $@ $< $(LIBSRC) -lbearssl
 
 TESTBINS = $(UNIT:%=build/%) $(UNIT:%=build/asan/%) \
 	   $(if $(wildcard tests/jsoncheck.c),build/jsoncheck)
 
 test: deps-install
-	$(MAKE) slackbot $(TESTBINS)
+	@$(MAKE) --no-print-directory slackbot $(TESTBINS)
 	@tests/run $(UNIT:%=build/%) $(UNIT:%=build/asan/%) \
 	    $(if $(wildcard tests/jsonsuite),"tests/jsonsuite $(SHARED)/testdata/jsontestsuite") \
 	    $(wildcard tests/e2e/test_*)
@@ -115,7 +135,7 @@ fuzz: deps-install $(FUZZ:%=build/fuzz/%)
 	@tests/fuzz-all $(FUZZ_SECONDS) $(FUZZ:%=build/fuzz/%)
 
 bench: deps-install
-	$(MAKE) slackbot build/bench_json
+	@$(MAKE) --no-print-directory slackbot build/bench_json
 	@tests/bench $(BENCH_RUNS)
 
 # Both tokenizers built alike (host compiler, -O2) so the race is fair.
