@@ -16,9 +16,11 @@
  * - Duplicate keys are kept; json_find() returns the first.
  *
  * The input is tokenized in one call (a WebSocket message or an HTTP body
- * is complete before it is read); the result is a function of the bytes
- * alone, and an error at offset k is found by every call whose input
- * holds the same first k + 1 bytes.
+ * is complete before it is read).  The result depends on the bytes alone:
+ * an error at offset k (other than JSON_EPART and JSON_EBIG) is found
+ * again by every call (same array size and depth) whose input starts with
+ * the same k + 1 bytes, and every cut of a valid text gives JSON_EPART
+ * unless the cut is itself a whole text ("12" cut to "1").
  */
 #ifndef JSON_H
 #define JSON_H

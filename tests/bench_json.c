@@ -34,7 +34,7 @@
 #define FILES_MAX	64
 #define TOK_MAX		(256 * 1024)
 #define RUNS_MAX	101
-#define SMALL		(64 * 1024)	/* "small payload": below this */
+#define SMALL		(64 * 1024)	/* a "small payload" is below */
 
 static char		corpus[CORPUS_MAX];
 static struct {
@@ -44,7 +44,7 @@ static struct {
 static int		nfiles;
 static struct json_tok	tok[TOK_MAX];
 static jsmntok_t	jtok[TOK_MAX];
-static volatile long	sink;	/* results, so no parse is optimised away */
+static volatile long	sink;	/* so that no parse is optimised out */
 
 enum { OURS_FULL, OURS_SHALLOW, JSMN, NKIND };
 
