@@ -220,6 +220,22 @@ part:
 	return NULL;
 }
 
+/* Fills a scalar token, unless t is NULL (a value not stored). */
+static void
+scalar(struct json_tok *t, int type, const unsigned char *s,
+    const unsigned char *from, const unsigned char *to, uint32_t next,
+    uint8_t flags)
+{
+	if (t == NULL)
+		return;
+	t->type = (uint8_t)type;
+	t->start = (uint32_t)(from - s);
+	t->len = (uint32_t)(to - from);
+	t->next = next;
+	t->size = 0;
+	t->flags = flags;
+}
+
 /* see json.h */
 int
 json_parse(const char *js, size_t len, struct json_tok *tok, size_t ntok,
@@ -287,14 +303,7 @@ value:
 		q = scan_string(p + 1, end, &flags, &err, &at);
 		if (q == NULL)
 			FAIL(err, at);
-		if (t != NULL) {
-			t->type = JSON_STRING;
-			t->start = (uint32_t)(p + 1 - s);
-			t->len = (uint32_t)(q - p - 1);
-			t->next = n;
-			t->size = 0;
-			t->flags = flags;
-		}
+		scalar(t, JSON_STRING, s, p + 1, q, n, flags);
 		p = q + 1;
 		goto more;
 	case '-':
@@ -332,14 +341,7 @@ value:
 				q++;
 			while (q < end && (ccls[*q] & C_DIG));
 		}
-		if (t != NULL) {
-			t->type = JSON_NUMBER;
-			t->start = (uint32_t)(p - s);
-			t->len = (uint32_t)(q - p);
-			t->next = n;
-			t->size = 0;
-			t->flags = 0;
-		}
+		scalar(t, JSON_NUMBER, s, p, q, n, 0);
 		p = q;
 		goto more;
 	case 't':
@@ -366,15 +368,8 @@ literal:
 		if (p[i] != lit[i])
 			FAIL(JSON_EINVAL, p + i);
 	}
-	if (t != NULL) {
-		t->type = *p == 't' ? JSON_TRUE : *p == 'f' ? JSON_FALSE :
-		    JSON_NULL;
-		t->start = (uint32_t)(p - s);
-		t->len = litlen;
-		t->next = n;
-		t->size = 0;
-		t->flags = 0;
-	}
+	scalar(t, *p == 't' ? JSON_TRUE : *p == 'f' ? JSON_FALSE : JSON_NULL,
+	    s, p, p + litlen, n, 0);
 	p += litlen;
 	goto more;
 
@@ -387,14 +382,7 @@ member:
 	q = scan_string(p + 1, end, &flags, &err, &at);
 	if (q == NULL)
 		FAIL(err, at);
-	if (t != NULL) {
-		t->type = JSON_STRING;
-		t->start = (uint32_t)(p + 1 - s);
-		t->len = (uint32_t)(q - p - 1);
-		t->next = n;
-		t->size = 0;
-		t->flags = flags;
-	}
+	scalar(t, JSON_STRING, s, p + 1, q, n, flags);
 	p = q + 1;
 	SKIP_WS();
 	NEED(':');
