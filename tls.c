@@ -1,0 +1,532 @@
+/*
+ * tls.c: see tls.h.
+ *
+ * The BearSSL engine holds four buffers (see bearssl_ssl.h); this file only
+ * shuttles bytes between them and the socket.  Ciphertext is read with one
+ * recv() into rx[] and fed to the engine from there, because the engine
+ * asks for each record header and body separately: reading straight into
+ * it would cost two system calls per record.
+ *
+ * Invariants: rx[rxoff..rxlen) is ciphertext read but not yet taken by the
+ * engine; it is fed whenever the engine accepts records, so after any
+ * public call either it is empty or the engine is holding decrypted data
+ * the application has not read.  state only moves forward (HANDSHAKE, OPEN,
+ * CLOSING, then CLOSED or FAILED) until the next tls_start().
+ */
+#include <sys/socket.h>
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "ta.h"
+#include "tls.h"
+#include "util.h"
+
+#ifndef BUILD_EPOCH
+#define BUILD_EPOCH	0
+#endif
+
+/* TLS 1.2, ECDHE with AEAD only: what Slack offers, and small. */
+static uint16_t suites[] = {
+	BR_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+	BR_TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+	BR_TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
+	BR_TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
+	BR_TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+	BR_TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+};
+
+static struct ta_set			 anchors;
+static const br_x509_trust_anchor	*ta_list;
+static size_t				 ta_count;
+
+/* Bundle files, in the order Go's crypto/x509 looks for them on Linux. */
+static const char *const bundles[] = {
+	"/etc/ssl/certs/ca-certificates.crt",	/* Debian, Alpine, OpenWrt */
+	"/etc/pki/tls/certs/ca-bundle.crt",	/* Fedora, RHEL */
+	"/etc/ssl/ca-bundle.pem",		/* openSUSE */
+	"/etc/pki/tls/cacert.pem",		/* OpenELEC */
+	"/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem", /* RHEL 7 */
+	"/etc/ssl/cert.pem",			/* Alpine, BSDs */
+};
+
+static const char *const cadirs[] = {
+	"/etc/ssl/certs",
+	"/etc/pki/tls/certs",
+};
+
+static int
+use_set(char *what, size_t whatlen, const char *from)
+{
+	ta_list = anchors.ta;
+	ta_count = anchors.n;
+	snprintf(what, whatlen, "%s (%zu certificates)", from, anchors.n);
+	return (int)anchors.n;
+}
+
+/* see tls.h */
+int
+tls_anchors_load(char *what, size_t whatlen, char *err, size_t errlen)
+{
+	const char *env;
+	char ignored[256];
+	size_t i;
+
+	if ((env = getenv("SSL_CERT_FILE")) != NULL && *env != '\0') {
+		ta_reset(&anchors);
+		if (ta_load_file(&anchors, env, err, errlen) < 0)
+			return -1;
+		if (anchors.n == 0) {
+			snprintf(err, errlen, "SSL_CERT_FILE=%s: no usable "
+			    "certificate in it", env);
+			return -1;
+		}
+		return use_set(what, whatlen, env);
+	}
+	if ((env = getenv("SSL_CERT_DIR")) != NULL && *env != '\0') {
+		ta_reset(&anchors);
+		if (ta_load_dir(&anchors, env, err, errlen) < 0)
+			return -1;
+		if (anchors.n == 0) {
+			snprintf(err, errlen, "SSL_CERT_DIR=%s: no usable "
+			    "certificate in it", env);
+			return -1;
+		}
+		return use_set(what, whatlen, env);
+	}
+	for (i = 0; i < sizeof bundles / sizeof bundles[0]; i++) {
+		ta_reset(&anchors);
+		if (ta_load_file(&anchors, bundles[i], ignored,
+		    sizeof ignored) > 0)
+			return use_set(what, whatlen, bundles[i]);
+	}
+	for (i = 0; i < sizeof cadirs / sizeof cadirs[0]; i++) {
+		ta_reset(&anchors);
+		if (ta_load_dir(&anchors, cadirs[i], ignored,
+		    sizeof ignored) > 0)
+			return use_set(what, whatlen, cadirs[i]);
+	}
+	ta_reset(&anchors);
+	ta_list = tls_builtin_ta;
+	ta_count = tls_builtin_ta_count;
+	snprintf(what, whatlen, "the %zu roots built into slackbot",
+	    ta_count);
+	return (int)ta_count;
+}
+
+/* see tls.h */
+void
+tls_init(struct tls *t, unsigned char *buf, size_t len, int bidi)
+{
+	br_ssl_engine_context *eng = &t->cc.eng;
+	uint16_t tmp;
+
+	memset(t, 0, sizeof *t);
+	t->fd = -1;
+	t->state = TLS_CLOSED;
+	if (ta_list == NULL) {
+		ta_list = tls_builtin_ta;
+		ta_count = tls_builtin_ta_count;
+	}
+	/* Without AES instructions (most routers), ChaCha20 is faster. */
+	if (br_aes_x86ni_ctr_get_vtable() == NULL &&
+	    br_aes_pwr8_ctr_get_vtable() == NULL && suites[0] !=
+	    BR_TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256) {
+		tmp = suites[0], suites[0] = suites[2], suites[2] = tmp;
+		tmp = suites[1], suites[1] = suites[3], suites[3] = tmp;
+	}
+	br_ssl_client_zero(&t->cc);
+	br_ssl_engine_set_versions(eng, BR_TLS12, BR_TLS12);
+	br_ssl_engine_set_suites(eng, suites, sizeof suites / sizeof suites[0]);
+	br_x509_minimal_init(&t->xc, &br_sha256_vtable, ta_list, ta_count);
+	br_ssl_engine_set_hash(eng, br_sha256_ID, &br_sha256_vtable);
+	br_ssl_engine_set_hash(eng, br_sha384_ID, &br_sha384_vtable);
+	br_x509_minimal_set_hash(&t->xc, br_sha256_ID, &br_sha256_vtable);
+	br_x509_minimal_set_hash(&t->xc, br_sha384_ID, &br_sha384_vtable);
+	br_x509_minimal_set_hash(&t->xc, br_sha512_ID, &br_sha512_vtable);
+	br_ssl_engine_set_prf_sha256(eng, &br_tls12_sha256_prf);
+	br_ssl_engine_set_prf_sha384(eng, &br_tls12_sha384_prf);
+	br_ssl_engine_set_default_aes_gcm(eng);
+	br_ssl_engine_set_default_chapol(eng);
+	br_ssl_engine_set_default_ec(eng);
+	br_ssl_engine_set_default_rsavrfy(eng);
+	br_ssl_engine_set_default_ecdsa(eng);
+	br_x509_minimal_set_rsa(&t->xc, br_ssl_engine_get_rsavrfy(eng));
+	br_x509_minimal_set_ecdsa(&t->xc, br_ssl_engine_get_ec(eng),
+	    br_ssl_engine_get_ecdsa(eng));
+	br_ssl_engine_set_x509(eng, &t->xc.vtable);
+	br_ssl_engine_set_buffer(eng, buf, len, bidi);
+}
+
+static void
+fail(struct tls *t, int err, int sys_errno)
+{
+	if (t->state == TLS_FAILED)
+		return;
+	t->state = TLS_FAILED;
+	t->err = err;
+	t->sys_errno = sys_errno;
+}
+
+/* Follows the engine's state; the first failure sticks. */
+static void
+track(struct tls *t)
+{
+	unsigned st = br_ssl_engine_current_state(&t->cc.eng);
+	int err;
+
+	if (t->state == TLS_FAILED || t->state == TLS_CLOSED)
+		return;
+	if (st == 0) {
+		fail(t, TLS_EWEDGED, 0);
+		return;
+	}
+	if (st & BR_SSL_CLOSED) {
+		if ((err = br_ssl_engine_last_error(&t->cc.eng)) != BR_ERR_OK)
+			fail(t, err, 0);
+		else
+			t->state = TLS_CLOSED;
+		return;
+	}
+	if (t->state == TLS_HANDSHAKE && (st & (BR_SSL_SENDAPP |
+	    BR_SSL_RECVAPP)))
+		t->state = TLS_OPEN;
+}
+
+/* Feeds staged ciphertext to the engine, as much as it takes. */
+static void
+feed(struct tls *t)
+{
+	br_ssl_engine_context *eng = &t->cc.eng;
+	unsigned char *p;
+	size_t n, k;
+
+	while (t->rxoff < t->rxlen &&
+	    (p = br_ssl_engine_recvrec_buf(eng, &n)) != NULL) {
+		k = t->rxlen - t->rxoff;
+		if (k > n)
+			k = n;
+		memcpy(p, t->rx + t->rxoff, k);
+		t->rxoff += k;
+		br_ssl_engine_recvrec_ack(eng, k);
+	}
+	if (t->rxoff == t->rxlen)
+		t->rxoff = t->rxlen = 0;
+	track(t);
+}
+
+/* see tls.h */
+int
+tls_start(struct tls *t, int fd, const char *host)
+{
+	unsigned char seed[32];
+	size_t n = strlen(host);
+
+	t->fd = fd;
+	t->err = 0;
+	t->sys_errno = 0;
+	t->peer_eof = 0;
+	t->rxoff = t->rxlen = 0;
+	t->state = TLS_HANDSHAKE;
+	if (n >= sizeof t->host) {
+		fail(t, BR_ERR_BAD_PARAM, 0);
+		return -1;
+	}
+	memcpy(t->host, host, n + 1);
+	/* Our own seed: BearSSL 0.6 trusts RDRAND alone when it has it. */
+	if (random_bytes(seed, sizeof seed) == 0)
+		br_ssl_engine_inject_entropy(&t->cc.eng, seed, sizeof seed);
+	explicit_bzero(seed, sizeof seed);
+	if (!br_ssl_client_reset(&t->cc, t->host, 0)) {
+		fail(t, br_ssl_engine_last_error(&t->cc.eng), 0);
+		return -1;
+	}
+	return 0;
+}
+
+/* see tls.h */
+short
+tls_want(const struct tls *t, int paused)
+{
+	unsigned st;
+	short ev = 0;
+
+	if (t->state == TLS_FAILED || t->state == TLS_CLOSED || t->fd < 0)
+		return 0;
+	st = br_ssl_engine_current_state(&t->cc.eng);
+	if (st & BR_SSL_SENDREC)
+		ev |= POLLOUT;
+	if ((st & BR_SSL_RECVREC) && t->rxoff == t->rxlen && !t->peer_eof &&
+	    !paused)
+		ev |= POLLIN;
+	return ev;
+}
+
+/* Sends what the engine has ready; -1 on a socket error. */
+static int
+flush_out(struct tls *t)
+{
+	br_ssl_engine_context *eng = &t->cc.eng;
+	unsigned char *p;
+	ssize_t r;
+	size_t n;
+
+	while ((p = br_ssl_engine_sendrec_buf(eng, &n)) != NULL) {
+		r = send(t->fd, p, n, MSG_NOSIGNAL);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			break;
+		if (r < 0) {
+			/* Our close_notify may meet a peer already gone. */
+			if (t->state == TLS_CLOSING)
+				t->state = TLS_CLOSED;
+			else
+				fail(t, TLS_ESYS, errno);
+			return -1;
+		}
+		br_ssl_engine_sendrec_ack(eng, (size_t)r);
+	}
+	track(t);
+	return 0;
+}
+
+/* see tls.h */
+int
+tls_pump(struct tls *t, short revents)
+{
+	int readable = (revents & (POLLIN | POLLERR | POLLHUP)) != 0;
+	unsigned st;
+	ssize_t r;
+
+	if (t->state == TLS_FAILED || t->state == TLS_CLOSED)
+		return -1;
+	for (;;) {
+		if (flush_out(t) < 0)
+			return -1;
+		feed(t);
+		st = br_ssl_engine_current_state(&t->cc.eng);
+		if (!readable || t->peer_eof || !(st & BR_SSL_RECVREC) ||
+		    t->rxoff < t->rxlen)
+			break;
+		r = recv(t->fd, t->rx, sizeof t->rx, 0);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			break;
+		if (r < 0) {
+			fail(t, TLS_ESYS, errno);
+			return -1;
+		}
+		if (r == 0) {
+			t->peer_eof = 1;
+			break;
+		}
+		t->rxlen = (size_t)r;
+		t->rxoff = 0;
+		/* A short read means the socket is drained for now. */
+		if ((size_t)r < sizeof t->rx)
+			readable = 0;
+	}
+	if (flush_out(t) < 0)
+		return -1;
+	if (t->peer_eof && t->rxoff == t->rxlen &&
+	    (t->state == TLS_HANDSHAKE || t->state == TLS_OPEN ||
+	    t->state == TLS_CLOSING)) {
+		/* After our close_notify, a bare TCP close is acceptable. */
+		if (t->state == TLS_CLOSING)
+			t->state = TLS_CLOSED;
+		else
+			fail(t, TLS_ETRUNC, 0);
+	}
+	return t->state == TLS_FAILED || t->state == TLS_CLOSED ? -1 : 0;
+}
+
+/* see tls.h */
+const unsigned char *
+tls_peek(struct tls *t, size_t *len)
+{
+	const unsigned char *p;
+
+	p = br_ssl_engine_recvapp_buf(&t->cc.eng, len);
+	if (p == NULL)
+		*len = 0;
+	return p;
+}
+
+/* see tls.h */
+void
+tls_consume(struct tls *t, size_t n)
+{
+	if (n == 0)
+		return;
+	br_ssl_engine_recvapp_ack(&t->cc.eng, n);
+	feed(t);
+}
+
+/* see tls.h */
+size_t
+tls_write(struct tls *t, const void *data, size_t n)
+{
+	unsigned char *p;
+	size_t len;
+
+	if (t->state != TLS_OPEN ||
+	    (p = br_ssl_engine_sendapp_buf(&t->cc.eng, &len)) == NULL)
+		return 0;
+	if (n > len)
+		n = len;
+	if (n > 0) {
+		memcpy(p, data, n);
+		br_ssl_engine_sendapp_ack(&t->cc.eng, n);
+	}
+	return n;
+}
+
+/* see tls.h */
+void
+tls_flush(struct tls *t)
+{
+	if (t->state == TLS_OPEN)
+		br_ssl_engine_flush(&t->cc.eng, 0);
+}
+
+/* see tls.h */
+void
+tls_close(struct tls *t)
+{
+	br_ssl_engine_context *eng = &t->cc.eng;
+	size_t n;
+
+	if (t->state != TLS_OPEN && t->state != TLS_HANDSHAKE)
+		return;
+	/* BearSSL 0.6 wedges if it closes with unread data: drop it first. */
+	while (br_ssl_engine_recvapp_buf(eng, &n) != NULL && n > 0)
+		br_ssl_engine_recvapp_ack(eng, n);
+	br_ssl_engine_close(eng);
+	t->state = TLS_CLOSING;
+	track(t);
+}
+
+/* see tls.h */
+int
+tls_state(const struct tls *t)
+{
+	return t->state;
+}
+
+/* see tls.h */
+int
+tls_error(const struct tls *t)
+{
+	return t->err;
+}
+
+static const struct {
+	int		 code;
+	const char	*words;		/* %s: the host name */
+} errors[] = {
+	{ BR_ERR_BAD_PARAM, "bad TLS parameter (is the host name longer "
+	    "than 255 bytes?)" },
+	{ BR_ERR_UNSUPPORTED_VERSION, "%s does not speak TLS 1.2" },
+	{ BR_ERR_BAD_VERSION, "%s does not speak TLS 1.2" },
+	{ BR_ERR_TOO_LARGE, "%s sent a TLS record larger than the buffer" },
+	{ BR_ERR_BAD_MAC, "data from %s failed its integrity check: the "
+	    "connection is corrupted or tampered with" },
+	{ BR_ERR_NO_RANDOM, "no source of random numbers (getrandom or "
+	    "/dev/urandom)" },
+	{ BR_ERR_BAD_CIPHER_SUITE, "%s chose a cipher suite we did not "
+	    "offer" },
+	{ BR_ERR_BAD_FRAGLEN, "%s mishandled the maximum fragment length" },
+	{ BR_ERR_RESUME_MISMATCH, "%s broke session resumption" },
+	{ BR_ERR_INVALID_ALGORITHM, "%s signed the handshake with an "
+	    "unusable algorithm" },
+	{ BR_ERR_BAD_SIGNATURE, "the handshake signature of %s is invalid" },
+	{ BR_ERR_WRONG_KEY_USAGE, "the certificate of %s may not be used "
+	    "for this" },
+	{ BR_ERR_X509_EXPIRED, "the certificate of %s has expired or is not "
+	    "yet valid" },
+	{ BR_ERR_X509_BAD_SERVER_NAME, "the certificate presented is not "
+	    "for %s (wrong host, proxy or captive portal?)" },
+	{ BR_ERR_X509_NOT_CA, "an intermediate certificate of %s is not "
+	    "allowed to sign" },
+	{ BR_ERR_X509_FORBIDDEN_KEY_USAGE, "the certificate of %s may not "
+	    "be used for TLS servers" },
+	{ BR_ERR_X509_WEAK_PUBLIC_KEY, "the certificate of %s has a key "
+	    "too small to trust" },
+	{ BR_ERR_X509_NOT_TRUSTED, "the certificate of %s is not signed by "
+	    "a trusted authority (point SSL_CERT_FILE at the right CA "
+	    "bundle; a TLS-inspecting proxy may be in the way)" },
+	{ BR_ERR_RECV_FATAL_ALERT + 40, "%s refused the handshake: no "
+	    "cipher suite in common" },
+	{ BR_ERR_RECV_FATAL_ALERT + 70, "%s refused TLS 1.2 (it requires "
+	    "another version)" },
+	{ BR_ERR_RECV_FATAL_ALERT + 112, "%s does not know that server "
+	    "name" },
+	{ TLS_ETRUNC, "%s closed the connection without TLS close_notify "
+	    "(truncated)" },
+	{ TLS_EWEDGED, "the TLS engine for %s stopped" },
+};
+
+/* Copies words into buf with its one "%s" replaced by host. */
+static int
+with_host(char *buf, size_t len, const char *words, const char *host)
+{
+	const char *at = strstr(words, "%s");
+
+	if (at == NULL)
+		return snprintf(buf, len, "%s", words);
+	return snprintf(buf, len, "%.*s%s%s", (int)(at - words), words, host,
+	    at + 2);
+}
+
+/* see tls.h */
+const char *
+tls_strerror(const struct tls *t, char *buf, size_t len)
+{
+	struct tm tm;
+	time_t now;
+	size_t i;
+	int n;
+
+	if (t->err == TLS_ESYS) {
+		snprintf(buf, len, "%s: %s", t->host, strerror(t->sys_errno));
+		return buf;
+	}
+	now = time(NULL);
+	if (t->err == BR_ERR_X509_EXPIRED && now < BUILD_EPOCH &&
+	    gmtime_r(&now, &tm) != NULL) {
+		snprintf(buf, len, "cannot check the certificate of %s: the "
+		    "system clock says %04d-%02d-%02d %02d:%02d UTC, which is "
+		    "before this program was built; set the clock (NTP, or "
+		    "date -s) and it will connect (BearSSL error %d)",
+		    t->host, tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+		    tm.tm_hour, tm.tm_min, t->err);
+		return buf;
+	}
+	for (i = 0; i < sizeof errors / sizeof errors[0]; i++)
+		if (errors[i].code == t->err)
+			break;
+	if (i < sizeof errors / sizeof errors[0])
+		n = with_host(buf, len, errors[i].words, t->host);
+	else if (t->err >= BR_ERR_X509_INVALID_VALUE &&
+	    t->err <= BR_ERR_X509_BAD_TIME)
+		n = snprintf(buf, len, "%s sent a malformed certificate",
+		    t->host);
+	else if (t->err >= BR_ERR_RECV_FATAL_ALERT &&
+	    t->err < BR_ERR_SEND_FATAL_ALERT)
+		n = snprintf(buf, len, "%s ended the connection with TLS "
+		    "alert %d", t->host, t->err - BR_ERR_RECV_FATAL_ALERT);
+	else if (t->err >= BR_ERR_SEND_FATAL_ALERT)
+		n = snprintf(buf, len, "we ended the connection to %s with "
+		    "TLS alert %d", t->host, t->err - BR_ERR_SEND_FATAL_ALERT);
+	else
+		n = snprintf(buf, len, "TLS failure with %s", t->host);
+	if (n >= 0 && (size_t)n < len && t->err < 1024)
+		snprintf(buf + n, len - (size_t)n, " (BearSSL error %d)",
+		    t->err);
+	return buf;
+}
