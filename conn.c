@@ -1,0 +1,577 @@
+/*
+ * conn.c: see conn.h.
+ *
+ * States move TCP -> (PROXY) -> TLS -> OPEN -> CLOSING -> IDLE, or to
+ * FAILED from anywhere; only conn_reset() leaves FAILED.  fd >= 0 exactly
+ * when the state is neither IDLE nor FAILED.  A failure writes err once
+ * (the first cause is the one reported) and closes the socket.
+ *
+ * During CONN_PROXY, obuf holds the CONNECT request; it is emptied before
+ * TLS starts, so that the caller's bytes never go to the proxy in clear.
+ */
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "conn.h"
+#include "log.h"
+#include "util.h"
+
+static const char *const proxy_vars[] = {
+	"HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"
+};
+
+/* see conn.h */
+int
+conn_proxy_init(struct proxy *px, char *err, size_t errlen)
+{
+	const char *v = NULL, *name = NULL, *np;
+	size_t i, n;
+
+	memset(px, 0, sizeof *px);
+	for (i = 0; i < sizeof proxy_vars / sizeof proxy_vars[0]; i++)
+		if ((v = getenv(proxy_vars[i])) != NULL && *v != '\0') {
+			name = proxy_vars[i];
+			break;
+		}
+	if (name == NULL)
+		return 0;
+	n = strlen(v);
+	/* A bare "host:port" is common; it means http://host:port. */
+	if (strstr(v, "://") == NULL)
+		i = (size_t)snprintf(px->url, sizeof px->url, "http://%s", v);
+	else
+		i = (size_t)snprintf(px->url, sizeof px->url, "%s", v);
+	if (i >= sizeof px->url || n == 0) {
+		snprintf(err, errlen, "%s is too long", name);
+		goto fail;
+	}
+	if (http_url_parse(&px->u, px->url, i) < 0 || px->u.tls ||
+	    px->u.ws) {
+		snprintf(err, errlen, "%s is not an http://[user:pass@]host:"
+		    "port URL", name);
+		goto fail;
+	}
+	if (px->u.user != NULL && http_basic_auth(px->auth, sizeof px->auth,
+	    px->u.user, px->u.userlen) == 0) {
+		snprintf(err, errlen, "%s: credentials too long", name);
+		goto fail;
+	}
+	if ((np = getenv("NO_PROXY")) == NULL || *np == '\0')
+		np = getenv("no_proxy");
+	if (np != NULL) {
+		for (i = 0; np[i] != '\0' && i + 1 < sizeof px->noproxy; i++)
+			px->noproxy[i] = (char)(np[i] >= 'A' && np[i] <= 'Z' ?
+			    np[i] + 32 : np[i]);
+		px->noproxy[i] = '\0';
+	}
+	return 0;
+fail:
+	memset(px, 0, sizeof *px);
+	return -1;
+}
+
+/* Does the NO_PROXY entry e[0..n) cover host? */
+static int
+noproxy_match(const char *e, size_t n, const char *host)
+{
+	size_t hl = strlen(host), k;
+
+	while (n > 0 && (e[0] == ' ' || e[0] == '\t'))
+		e++, n--;
+	while (n > 0 && (e[n - 1] == ' ' || e[n - 1] == '\t'))
+		n--;
+	/* "host:port" entries: the port is not ours to check. */
+	for (k = 0; k < n && e[k] != ':'; k++)
+		;
+	if (k < n && memchr(e, ']', n) == NULL)
+		n = k;
+	if (n == 1 && e[0] == '*')
+		return 1;
+	if (n > 0 && e[0] == '.')
+		e++, n--;
+	if (n == 0 || n > hl)
+		return 0;
+	if (strncasecmp(host + hl - n, e, n) != 0)
+		return 0;
+	return n == hl || host[hl - n - 1] == '.';
+}
+
+/* see conn.h */
+const struct proxy *
+conn_proxy_for(const struct proxy *px, const char *host)
+{
+	const char *e, *comma;
+
+	if (px == NULL || px->u.host == NULL)
+		return NULL;
+	for (e = px->noproxy; *e != '\0'; e = comma + 1) {
+		if ((comma = strchr(e, ',')) == NULL)
+			comma = e + strlen(e);
+		if (noproxy_match(e, (size_t)(comma - e), host))
+			return NULL;
+		if (*comma == '\0')
+			break;
+	}
+	return px;
+}
+
+/* see conn.h */
+void
+conn_init(struct conn *c, unsigned char *tlsbuf, size_t tlslen, int bidi,
+    unsigned char *obuf, size_t ocap)
+{
+	memset(c, 0, sizeof *c);
+	c->fd = -1;
+	c->state = CONN_IDLE;
+	c->obuf = obuf;
+	c->ocap = ocap;
+	tls_init(&c->tls, tlsbuf, tlslen, bidi);
+}
+
+static int
+fail(struct conn *c, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static int
+fail(struct conn *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (c->state != CONN_FAILED) {
+		va_start(ap, fmt);
+		vsnprintf(c->err, sizeof c->err, fmt, ap);
+		va_end(ap);
+	}
+	if (c->fd >= 0)
+		close(c->fd);
+	c->fd = -1;
+	c->state = CONN_FAILED;
+	c->olen = c->ooff = 0;
+	return -1;
+}
+
+/* see conn.h */
+void
+conn_reset(struct conn *c)
+{
+	if (c->fd >= 0)
+		close(c->fd);
+	c->fd = -1;
+	c->state = CONN_IDLE;
+	c->olen = c->ooff = 0;
+	c->reused = 0;
+	c->peer_closed = 0;
+	c->err[0] = '\0';
+}
+
+/* Where we are going, for messages: "slack.com:443 (via proxy p:3128)". */
+static const char *
+dest(const struct conn *c, char *buf, size_t len)
+{
+	if (c->px != NULL)
+		snprintf(buf, len, "%s:%u (through the proxy %.*s:%u)",
+		    c->host, c->port, (int)c->px->u.hostlen, c->px->u.host,
+		    c->px->u.port);
+	else
+		snprintf(buf, len, "%s:%u", c->host, c->port);
+	return buf;
+}
+
+/* Starts a non-blocking connect to the next address; -1 when none works. */
+static int
+connect_next(struct conn *c, int last_errno)
+{
+	char where[400];
+	int one = 1;
+
+	for (; c->cur < c->naddr; c->cur++) {
+		if (c->fd >= 0)
+			close(c->fd);
+		c->fd = socket(c->addr[c->cur].ss_family,
+		    SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+		if (c->fd < 0) {
+			last_errno = errno;
+			continue;
+		}
+		/* Without it the handshake waits on delayed ACKs (40 ms). */
+		setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+		if (connect(c->fd, (struct sockaddr *)&c->addr[c->cur],
+		    c->addrlen[c->cur]) == 0 || errno == EINPROGRESS) {
+			c->state = CONN_TCP;
+			return 0;
+		}
+		last_errno = errno;
+	}
+	return fail(c, "cannot connect to %s: %s", dest(c, where,
+	    sizeof where), strerror(last_errno));
+}
+
+/* see conn.h */
+int
+conn_open(struct conn *c, const char *host, unsigned port,
+    const struct proxy *px, int timeout_ms)
+{
+	struct addrinfo hints, *res, *ai;
+	const char *rhost;
+	char rhostbuf[256], service[8], where[400];
+	size_t n = strlen(host);
+	int rc;
+
+	conn_reset(c);
+	if (n == 0 || n >= sizeof c->host)
+		return fail(c, "host name \"%.40s\" is empty or too long",
+		    host);
+	memcpy(c->host, host, n + 1);
+	c->port = port;
+	c->px = px;
+	c->deadline = now_ms() + timeout_ms;
+	c->naddr = c->cur = 0;
+	http_resp_init(&c->resp, HTTP_CONNECT);
+
+	/* With a proxy, only the proxy's name is resolved here. */
+	if (px != NULL) {
+		if (px->u.hostlen >= sizeof rhostbuf)
+			return fail(c, "proxy host name too long");
+		memcpy(rhostbuf, px->u.host, px->u.hostlen);
+		rhostbuf[px->u.hostlen] = '\0';
+		rhost = rhostbuf;
+		port = px->u.port;
+	} else
+		rhost = host;
+	snprintf(service, sizeof service, "%u", port);
+	memset(&hints, 0, sizeof hints);
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_ADDRCONFIG | AI_NUMERICSERV;
+	if ((rc = getaddrinfo(rhost, service, &hints, &res)) != 0)
+		return fail(c, "cannot resolve %s: %s%s", rhost,
+		    gai_strerror(rc), rc == EAI_AGAIN ? " (is DNS "
+		    "reachable?)" : "");
+	for (ai = res; ai != NULL && c->naddr < CONN_ADDRS; ai = ai->ai_next) {
+		if (ai->ai_addrlen > sizeof c->addr[0])
+			continue;
+		memcpy(&c->addr[c->naddr], ai->ai_addr, ai->ai_addrlen);
+		c->addrlen[c->naddr++] = ai->ai_addrlen;
+	}
+	freeaddrinfo(res);
+	if (c->naddr == 0)
+		return fail(c, "cannot resolve %s: no usable address",
+		    dest(c, where, sizeof where));
+	return connect_next(c, ECONNREFUSED);
+}
+
+/* see conn.h */
+short
+conn_want(const struct conn *c, int paused)
+{
+	short ev;
+
+	switch (c->state) {
+	case CONN_TCP:
+		return POLLOUT;
+	case CONN_PROXY:
+		return c->ooff < c->olen ? POLLOUT : POLLIN;
+	case CONN_TLS:
+	case CONN_OPEN:
+	case CONN_CLOSING:
+		ev = tls_want(&c->tls, paused);
+		/* Queued plaintext waits for the engine, which waits for us. */
+		if (c->state == CONN_OPEN && c->ooff < c->olen && ev == 0)
+			ev = POLLOUT;
+		return ev;
+	default:
+		return 0;
+	}
+}
+
+/* Sends the clear-text CONNECT request; -1 on failure. */
+static int
+proxy_send(struct conn *c)
+{
+	char where[400];
+	ssize_t r;
+
+	while (c->ooff < c->olen) {
+		r = send(c->fd, c->obuf + c->ooff, c->olen - c->ooff,
+		    MSG_NOSIGNAL);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return 0;
+		if (r < 0)
+			return fail(c, "proxy for %s: %s", dest(c, where,
+			    sizeof where), strerror(errno));
+		c->ooff += (size_t)r;
+	}
+	c->ooff = c->olen = 0;
+	return 0;
+}
+
+static int
+tls_begin(struct conn *c)
+{
+	char why[300];
+
+	c->state = CONN_TLS;
+	if (tls_start(&c->tls, c->fd, c->host) < 0)
+		return fail(c, "TLS: %s", tls_strerror(&c->tls, why,
+		    sizeof why));
+	return 0;
+}
+
+/* The TCP connection is up: send CONNECT, or start TLS. */
+static int
+tcp_ready(struct conn *c)
+{
+	struct url u;
+	struct http_req rq;
+	char extra[420];
+	size_t n;
+
+	if (c->px == NULL)
+		return tls_begin(c);
+	memset(&u, 0, sizeof u);
+	u.host = c->host;
+	u.hostlen = strlen(c->host);
+	u.port = c->port;
+	u.tls = 1;
+	extra[0] = '\0';
+	if (c->px->auth[0] != '\0')
+		snprintf(extra, sizeof extra, "Proxy-Authorization: %s\r\n",
+		    c->px->auth);
+	memset(&rq, 0, sizeof rq);
+	rq.method = "CONNECT";
+	rq.url = &u;
+	rq.clen = -1;
+	rq.extra = extra;
+	n = http_req_head((char *)c->obuf, c->ocap, &rq);
+	explicit_bzero(extra, sizeof extra);
+	if (n == 0)
+		return fail(c, "CONNECT request does not fit");
+	c->olen = n;
+	c->ooff = 0;
+	c->state = CONN_PROXY;
+	return proxy_send(c);
+}
+
+/* Reads the proxy's answer to CONNECT. */
+static int
+proxy_read(struct conn *c)
+{
+	char buf[1024], where[400];
+	const char *body;
+	size_t blen, used;
+	ssize_t r;
+
+	/*
+	 * Read no further than the proxy's answer: nothing of TLS can
+	 * follow it before our ClientHello, so a byte at a time is not
+	 * needed; a head in pieces is handled by the parser.
+	 */
+	r = recv(c->fd, buf, sizeof buf, 0);
+	if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+		return 0;
+	if (r < 0)
+		return fail(c, "proxy for %s: %s", dest(c, where, sizeof where),
+		    strerror(errno));
+	if (r == 0)
+		return fail(c, "proxy for %s closed the connection without "
+		    "answering CONNECT", dest(c, where, sizeof where));
+	used = http_resp_feed(&c->resp, buf, (size_t)r, &body, &blen);
+	if (c->resp.state == HTTP_FAILED)
+		return fail(c, "proxy for %s sent a malformed answer: %s",
+		    dest(c, where, sizeof where),
+		    http_strerror(c->resp.err));
+	if (c->resp.state == HTTP_HEAD)
+		return 0;
+	if (c->resp.status / 100 != 2)
+		return fail(c, "proxy refused the tunnel to %s: HTTP %d%s",
+		    dest(c, where, sizeof where), c->resp.status,
+		    c->resp.status == 407 ? " (proxy authentication "
+		    "required: put user:password in HTTPS_PROXY)" : "");
+	if (used != (size_t)r)
+		return fail(c, "proxy for %s sent data after its answer",
+		    dest(c, where, sizeof where));
+	return tls_begin(c);
+}
+
+/* Moves queued plaintext into TLS. */
+static void
+push_out(struct conn *c)
+{
+	size_t k;
+
+	if (c->ooff == c->olen)
+		return;
+	while (c->ooff < c->olen) {
+		k = tls_write(&c->tls, c->obuf + c->ooff, c->olen - c->ooff);
+		if (k == 0)
+			break;
+		c->ooff += k;
+		/* A full record went out of the engine: send it. */
+		if (c->ooff < c->olen)
+			tls_pump(&c->tls, 0);
+	}
+	if (c->ooff == c->olen)
+		c->ooff = c->olen = 0;
+	tls_flush(&c->tls);
+}
+
+/* see conn.h */
+int
+conn_io(struct conn *c, short revents, int64_t now)
+{
+	char where[400], why[300];
+	socklen_t len;
+	int e, ts;
+
+	switch (c->state) {
+	case CONN_TCP:
+		if (!(revents & (POLLOUT | POLLERR | POLLHUP)))
+			break;
+		e = 0;
+		len = sizeof e;
+		getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &e, &len);
+		if (e != 0) {
+			c->cur++;
+			connect_next(c, e);
+		} else
+			tcp_ready(c);
+		break;
+	case CONN_PROXY:
+		if ((revents & (POLLOUT | POLLERR)) && proxy_send(c) < 0)
+			break;
+		if (revents & (POLLIN | POLLERR | POLLHUP))
+			proxy_read(c);
+		break;
+	case CONN_TLS:
+	case CONN_OPEN:
+	case CONN_CLOSING:
+		if (c->state == CONN_OPEN)
+			push_out(c);
+		tls_pump(&c->tls, revents);
+		ts = tls_state(&c->tls);
+		if (c->state == CONN_TLS && ts == TLS_OPEN) {
+			c->state = CONN_OPEN;
+			push_out(c);
+			tls_pump(&c->tls, 0);
+			ts = tls_state(&c->tls);
+		}
+		if (ts != TLS_CLOSED && ts != TLS_FAILED)
+			break;
+		if (c->state == CONN_TLS)
+			fail(c, "TLS with %s: %s", dest(c, where, sizeof where),
+			    tls_strerror(&c->tls, why, sizeof why));
+		else if (c->state == CONN_CLOSING)
+			conn_reset(c);
+		else if (!c->peer_closed) {
+			/* Plaintext may still wait in the engine: keep it. */
+			c->peer_closed = 1;
+			if (ts == TLS_CLOSED)
+				snprintf(c->err, sizeof c->err, "%s closed the "
+				    "connection", c->host);
+			else
+				snprintf(c->err, sizeof c->err, "%s",
+				    tls_strerror(&c->tls, why, sizeof why));
+		}
+		break;
+	}
+	if (now >= c->deadline && c->state == CONN_CLOSING)
+		conn_reset(c);
+	else if (now >= c->deadline && (c->state == CONN_TCP ||
+	    c->state == CONN_PROXY || c->state == CONN_TLS))
+		fail(c, "connecting to %s timed out", dest(c, where,
+		    sizeof where));
+	return c->state;
+}
+
+/* see conn.h */
+const unsigned char *
+conn_peek(struct conn *c, size_t *len)
+{
+	*len = 0;
+	if (c->state != CONN_OPEN && c->state != CONN_CLOSING)
+		return NULL;
+	return tls_peek(&c->tls, len);
+}
+
+/* see conn.h */
+void
+conn_consume(struct conn *c, size_t n)
+{
+	tls_consume(&c->tls, n);
+}
+
+/* see conn.h */
+int
+conn_write(struct conn *c, const void *data, size_t n)
+{
+	if (n > c->ocap - c->olen) {
+		/* Room may be hidden behind bytes already sent. */
+		if (c->ooff > 0 && n <= c->ocap - (c->olen - c->ooff)) {
+			memmove(c->obuf, c->obuf + c->ooff, c->olen - c->ooff);
+			c->olen -= c->ooff;
+			c->ooff = 0;
+		} else
+			return -1;
+	}
+	memcpy(c->obuf + c->olen, data, n);
+	c->olen += n;
+	return 0;
+}
+
+/* see conn.h */
+size_t
+conn_room(const struct conn *c)
+{
+	return c->ocap - (c->olen - c->ooff);
+}
+
+/* see conn.h */
+size_t
+conn_pending(const struct conn *c)
+{
+	return c->olen - c->ooff;
+}
+
+/* see conn.h */
+int
+conn_eof(struct conn *c)
+{
+	size_t n;
+
+	if (c->state == CONN_FAILED || c->state == CONN_IDLE)
+		return 1;
+	return c->peer_closed && conn_peek(c, &n) == NULL;
+}
+
+/* see conn.h */
+void
+conn_close(struct conn *c)
+{
+	if (c->state != CONN_OPEN || c->peer_closed) {
+		conn_reset(c);
+		return;
+	}
+	push_out(c);
+	tls_close(&c->tls);
+	tls_pump(&c->tls, 0);
+	c->state = CONN_CLOSING;
+	/* A peer that never answers close_notify gets two seconds. */
+	c->deadline = now_ms() + 2000;
+	if (tls_state(&c->tls) == TLS_CLOSED || tls_state(&c->tls) == TLS_FAILED)
+		conn_reset(c);
+}
