@@ -1,0 +1,618 @@
+/*
+ * api.c: see api.h.
+ *
+ * A call moves IDLE -> (WAIT) -> CONNECT -> SEND -> RECV -> IDLE; WAIT is
+ * a pause before a retry or while the method is rate limited.  Whether a
+ * failed call may be sent again depends on how far it got: head_sent is
+ * set once every byte of the request has left this process, reply_seen
+ * once a byte of the answer arrived.  Before that, Slack cannot have acted
+ * on it and any call may be retried; after it, a call marked API_ONCE is
+ * not, since Slack may have posted the message already.
+ */
+#include <sys/types.h>
+#include <errno.h>
+#include <limits.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "api.h"
+#include "log.h"
+#include "util.h"
+
+enum { A_IDLE, A_WAIT, A_CONNECT, A_SEND, A_RECV };
+
+#define CONNECT_MS	10000	/* DNS, TCP, proxy and TLS together */
+#define ANSWER_MS	30000	/* from the end of the request */
+#define TRIES		4	/* attempts after errors and 5xx */
+#define RL_TRIES	5	/* attempts while rate limited */
+#define RL_DEFAULT_S	5	/* a 429 without Retry-After */
+#define RL_MAX_S	300	/* longer than this: give up, say so */
+#define BACKOFF_MS	1000	/* first backoff ceiling, doubling */
+#define BACKOFF_MAX_MS	30000
+
+/* Slack errors that no retry or restart can fix (exit status 3). */
+static const char *const fatal_errors[] = {
+	"account_inactive", "invalid_auth", "not_allowed_token_type",
+	"not_authed", "team_disabled", "token_expired", "token_revoked",
+	"user_removed_from_team",
+};
+
+/* see api.h */
+int
+api_fatal_error(const char *e)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof fatal_errors / sizeof fatal_errors[0]; i++)
+		if (strcmp(e, fatal_errors[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/* see api.h */
+int
+api_init(struct api *a, const char *base, const struct proxy *px,
+    const struct api_buf *b, char *err, size_t errlen)
+{
+	struct url u;
+	size_t n = strlen(base);
+
+	memset(a, 0, sizeof *a);
+	if (http_url_parse(&u, base, n) < 0 || !u.tls || u.ws ||
+	    u.hostlen >= sizeof a->host || u.pathlen + 2 > sizeof a->prefix) {
+		snprintf(err, errlen, "%.200s is not an https:// URL", base);
+		return -1;
+	}
+	memcpy(a->host, u.host, u.hostlen);
+	a->port = u.port;
+	memcpy(a->prefix, u.path, u.pathlen);
+	if (u.pathlen == 0 || u.path[u.pathlen - 1] != '/')
+		a->prefix[u.pathlen++] = '/';
+	a->prefix[u.pathlen] = '\0';
+	a->px = conn_proxy_for(px, a->host);
+	a->body = b->body;
+	a->bodycap = b->bodylen;
+	a->tok = b->tok;
+	a->ntokcap = b->ntok;
+	a->timeout_ms = ANSWER_MS;
+	conn_init(&a->c, b->tls, b->tlslen, 0, b->out, b->outlen);
+	return 0;
+}
+
+/* see api.h */
+int
+api_busy(const struct api *a)
+{
+	return a->state != A_IDLE;
+}
+
+/* The method, for the log; an upload URL is a secret and is not shown. */
+static const char *
+name(const struct api *a)
+{
+	return a->call->flags & API_RAW ? "upload" : a->call->method;
+}
+
+static void
+done(struct api *a, int result)
+{
+	a->result = result;
+	a->state = A_IDLE;
+}
+
+/* Random delay in [ceiling / 2, ceiling] for retry number n (from 0). */
+static int64_t
+backoff(int n)
+{
+	int64_t ceiling = BACKOFF_MS;
+	uint32_t r = 0;
+
+	while (n-- > 0 && ceiling < BACKOFF_MAX_MS)
+		ceiling *= 2;
+	if (ceiling > BACKOFF_MAX_MS)
+		ceiling = BACKOFF_MAX_MS;
+	random_bytes(&r, sizeof r);
+	return ceiling / 2 + (int64_t)(r % (uint32_t)(ceiling / 2 + 1));
+}
+
+static void	begin(struct api *, int64_t now);
+static int	send_more(struct api *, int64_t now);
+
+/*
+ * The attempt failed with err; retry when that is safe and tries remain.
+ * may_have_acted: Slack may have carried the call out.
+ */
+static void
+retry_or_fail(struct api *a, int64_t now, int may_have_acted)
+{
+	int64_t delay;
+
+	if (a->c.state != CONN_IDLE)
+		conn_reset(&a->c);
+	if (may_have_acted && (a->call->flags & API_ONCE)) {
+		log_msg(LOG_WARN, "%s: %s; not sending it again, since Slack "
+		    "may have acted on it already", name(a), a->error);
+		done(a, API_FAIL);
+		return;
+	}
+	if (a->call->fd >= 0 && lseek(a->call->fd, 0, SEEK_SET) < 0) {
+		done(a, API_FAIL);
+		return;
+	}
+	if (++a->attempt >= TRIES) {
+		log_msg(LOG_WARN, "%s: %s; giving up after %d tries", name(a),
+		    a->error, a->attempt);
+		done(a, API_FAIL);
+		return;
+	}
+	delay = backoff(a->attempt - 1);
+	log_msg(LOG_WARN, "%s: %s; retrying in %.1f s", name(a), a->error,
+	    (double)delay / 1000);
+	a->state = A_WAIT;
+	a->wake = now + delay;
+}
+
+/* Rate-limit slot of a method, or NULL; with make, the least useful one. */
+static int64_t *
+rl_slot(struct api *a, const char *method, int make, int64_t now)
+{
+	size_t i, best = 0;
+
+	for (i = 0; i < API_RL_SLOTS; i++)
+		if (strcmp(a->rl[i].method, method) == 0)
+			return &a->rl[i].until;
+	if (!make)
+		return NULL;
+	for (i = 1; i < API_RL_SLOTS; i++)
+		if (a->rl[i].until < a->rl[best].until)
+			best = i;
+	if (a->rl[best].until > now)
+		log_msg(LOG_DEBUG, "forgetting the rate limit of %s",
+		    a->rl[best].method);
+	snprintf(a->rl[best].method, sizeof a->rl[best].method, "%s", method);
+	return &a->rl[best].until;
+}
+
+static void
+rate_limited(struct api *a, int64_t now)
+{
+	long s = a->c.resp.retry_after;
+	int64_t *until;
+
+	if (s < 0)
+		s = RL_DEFAULT_S;
+	if (++a->attempt >= RL_TRIES || s > RL_MAX_S) {
+		snprintf(a->error, sizeof a->error, "rate limited by Slack "
+		    "(Retry-After: %ld s); gave up after %d tries", s,
+		    a->attempt);
+		done(a, API_FAIL);
+		return;
+	}
+	log_msg(LOG_WARN, "%s: rate limited by Slack; waiting %ld s as it "
+	    "asks", name(a), s);
+	until = rl_slot(a, a->call->method, 1, now);
+	*until = now + (int64_t)s * 1000;
+	a->state = A_WAIT;
+	a->wake = *until;
+}
+
+/* Queues request bytes: the head once, then as much body as fits. */
+static int
+fill(struct api *a)
+{
+	const struct api_call *k = a->call;
+	unsigned char piece[16384];
+	size_t room, n;
+	ssize_t r;
+
+	while (a->sent < k->len && (room = conn_room(&a->c)) > 0) {
+		n = k->len - a->sent < room ? k->len - a->sent : room;
+		if (k->fd < 0) {
+			conn_write(&a->c, k->body + a->sent, n);
+			a->sent += n;
+			continue;
+		}
+		/* A file goes through the output buffer a piece at a time. */
+		if (n > sizeof piece)
+			n = sizeof piece;
+		r = read(k->fd, piece, n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			snprintf(a->error, sizeof a->error, "reading the file: "
+			    "%s", r < 0 ? strerror(errno) : "it became shorter");
+			return -1;
+		}
+		conn_write(&a->c, piece, (size_t)r);
+		a->sent += (size_t)r;
+	}
+	return 0;
+}
+
+static void
+send_request(struct api *a, int64_t now)
+{
+	const struct api_call *k = a->call;
+	struct http_req rq;
+	struct url u;
+	char path[320];
+	size_t n;
+
+	memset(&u, 0, sizeof u);
+	u.host = a->host;
+	u.hostlen = strlen(a->host);
+	u.port = a->port;
+	u.tls = 1;
+	u.pathlen = (size_t)snprintf(path, sizeof path, "%s%s", a->prefix,
+	    k->method);
+	u.path = path;
+	memset(&rq, 0, sizeof rq);
+	rq.method = "POST";
+	rq.url = &u;
+	rq.bearer = k->token;
+	rq.ctype = k->flags & API_RAW ? "application/octet-stream" :
+	    k->flags & API_JSON ? "application/json; charset=utf-8" :
+	    "application/x-www-form-urlencoded";
+	rq.clen = (long long)k->len;
+	n = http_req_head((char *)a->c.obuf, a->c.ocap, &rq);
+	if (n == 0 || u.pathlen >= sizeof path) {
+		snprintf(a->error, sizeof a->error, "request head does not "
+		    "fit");
+		done(a, API_FAIL);
+		return;
+	}
+	a->c.olen = n;
+	a->c.ooff = 0;
+	a->sent = 0;
+	a->head_sent = 0;
+	a->reply_seen = 0;
+	a->len = 0;
+	http_resp_init(&a->c.resp, 0);
+	if (a->c.reused++ > 0)
+		log_msg(LOG_DEBUG, "%s: request %d on the connection to %s",
+		    name(a), a->c.reused, a->host);
+	a->state = A_SEND;
+	a->deadline = now + a->timeout_ms;
+	send_more(a, now);
+}
+
+/*
+ * Keeps the socket busy: refills the output as long as it takes bytes.
+ * Moves to A_RECV once the whole request has left.  -1: the call failed.
+ */
+static int
+send_more(struct api *a, int64_t now)
+{
+	size_t before;
+
+	while (a->state == A_SEND) {
+		before = a->sent - conn_pending(&a->c);
+		if (fill(a) < 0) {
+			conn_reset(&a->c);
+			done(a, API_FAIL);
+			return -1;
+		}
+		if (conn_io(&a->c, 0, now) != CONN_OPEN)
+			break;
+		if (a->sent == a->call->len && conn_pending(&a->c) == 0) {
+			a->head_sent = 1;
+			a->state = A_RECV;
+			a->deadline = now + a->timeout_ms;
+		} else if (a->sent - conn_pending(&a->c) == before)
+			break;
+	}
+	return 0;
+}
+
+/* Starts or restarts the current call. */
+static void
+begin(struct api *a, int64_t now)
+{
+	const int64_t *until;
+	struct pollfd p;
+
+	until = rl_slot(a, a->call->method, 0, now);
+	if (until != NULL && *until > now) {
+		a->state = A_WAIT;
+		a->wake = *until;
+		return;
+	}
+	/* An idle connection may have been closed by the server meanwhile. */
+	if (a->c.state == CONN_OPEN) {
+		p.fd = a->c.fd;
+		p.events = POLLIN;
+		if (poll(&p, 1, 0) > 0)
+			conn_io(&a->c, p.revents, now);
+		if (a->c.state != CONN_OPEN || conn_eof(&a->c) ||
+		    conn_peek(&a->c, &(size_t){ 0 }) != NULL) {
+			log_msg(LOG_DEBUG, "the connection to %s was closed; "
+			    "opening a new one", a->host);
+			conn_reset(&a->c);
+		}
+	}
+	if (a->c.state == CONN_OPEN) {
+		send_request(a, now);
+		return;
+	}
+	conn_reset(&a->c);
+	a->c.reused = 0;
+	a->state = A_CONNECT;
+	if (conn_open(&a->c, a->host, a->port, a->px, CONNECT_MS) < 0) {
+		snprintf(a->error, sizeof a->error, "%s", a->c.err);
+		retry_or_fail(a, now, 0);
+	}
+}
+
+/* see api.h */
+void
+api_start(struct api *a, const struct api_call *k)
+{
+	a->call = k;
+	a->attempt = 0;
+	a->result = API_FAIL;
+	a->status = 0;
+	a->ntok = 0;
+	a->len = 0;
+	a->error[0] = '\0';
+	a->slack_error[0] = '\0';
+	begin(a, now_ms());
+}
+
+/* see api.h */
+int
+api_field(const struct api *a, const char *key)
+{
+	if (a->ntok <= 0)
+		return -1;
+	return json_find(a->body, a->tok, 0, key);
+}
+
+/* The answer is complete: judge it. */
+static void
+finish(struct api *a, int64_t now)
+{
+	const struct http_resp *r = &a->c.resp;
+	const char *ctype;
+	size_t clen = 0;
+	int i, ok = 0;
+
+	a->status = r->status;
+	a->body[a->len] = '\0';
+	if (!r->keepalive)
+		conn_close(&a->c);
+	a->ntok = 0;
+	if (!(a->call->flags & API_RAW)) {
+		/* Two levels serve every caller; a huge list gets one. */
+		a->ntok = json_parse(a->body, a->len, a->tok, a->ntokcap, 2,
+		    NULL);
+		if (a->ntok == JSON_ENOMEM)
+			a->ntok = json_parse(a->body, a->len, a->tok,
+			    a->ntokcap, 1, NULL);
+		if (a->ntok < 0 || a->tok[0].type != JSON_OBJECT)
+			a->ntok = 0;
+	}
+	if ((i = api_field(a, "error")) >= 0)
+		json_unescape(a->body, &a->tok[i], a->slack_error,
+		    sizeof a->slack_error, NULL);
+	if (r->status == 429 || strcmp(a->slack_error, "ratelimited") == 0) {
+		rate_limited(a, now);
+		return;
+	}
+	if (r->status >= 500 || r->status == 408) {
+		snprintf(a->error, sizeof a->error, "%s answered HTTP %d",
+		    a->host, r->status);
+		retry_or_fail(a, now, 1);
+		return;
+	}
+	if (a->call->flags & API_RAW) {
+		snprintf(a->error, sizeof a->error, "%s answered HTTP %d",
+		    a->host, r->status);
+		done(a, r->status / 100 == 2 ? API_OK : API_FAIL);
+		return;
+	}
+	if (a->ntok == 0) {
+		if ((ctype = http_resp_header(r, "content-type", &clen)) == NULL)
+			ctype = "", clen = 0;
+		snprintf(a->error, sizeof a->error, "the answer of %s is not "
+		    "a JSON object (HTTP %d, %.*s); is a proxy or captive "
+		    "portal in the way?", a->host, r->status, (int)clen, ctype);
+		done(a, API_FAIL);
+		return;
+	}
+	if ((i = api_field(a, "ok")) >= 0)
+		json_bool(&a->tok[i], &ok);
+	if ((i = api_field(a, "warning")) >= 0 &&
+	    a->tok[i].type == JSON_STRING)
+		log_msg(LOG_DEBUG, "%s: Slack warns: %.*s", name(a),
+		    (int)a->tok[i].len, a->body + a->tok[i].start);
+	if (ok) {
+		done(a, API_OK);
+		return;
+	}
+	if (a->slack_error[0] == '\0')
+		snprintf(a->slack_error, sizeof a->slack_error, "unknown");
+	if ((i = api_field(a, "needed")) >= 0 && a->tok[i].type == JSON_STRING)
+		snprintf(a->error, sizeof a->error, "Slack said %s (the token "
+		    "needs the scope %.*s)", a->slack_error,
+		    (int)a->tok[i].len, a->body + a->tok[i].start);
+	else
+		snprintf(a->error, sizeof a->error, "Slack said %s",
+		    a->slack_error);
+	done(a, api_fatal_error(a->slack_error) ? API_FATAL : API_FAIL);
+}
+
+/* Feeds what arrived to the response parser. */
+static void
+receive(struct api *a, int64_t now)
+{
+	struct http_resp *r = &a->c.resp;
+	const unsigned char *p;
+	const char *body;
+	size_t n, used, blen;
+
+	while (a->state == A_SEND || a->state == A_RECV) {
+		if ((p = conn_peek(&a->c, &n)) == NULL)
+			break;
+		a->reply_seen = 1;
+		used = http_resp_feed(r, (const char *)p, n, &body, &blen);
+		if (blen > 0) {
+			if (blen > a->bodycap - 1 - a->len) {
+				snprintf(a->error, sizeof a->error, "the "
+				    "answer is larger than %zu bytes",
+				    a->bodycap - 1);
+				conn_reset(&a->c);
+				done(a, API_FAIL);
+				return;
+			}
+			memcpy(a->body + a->len, body, blen);
+			a->len += blen;
+		}
+		conn_consume(&a->c, used);
+		if (r->state == HTTP_FAILED) {
+			snprintf(a->error, sizeof a->error, "malformed answer "
+			    "from %s: %s", a->host, http_strerror(r->err));
+			retry_or_fail(a, now, 1);
+			return;
+		}
+		if (r->state == HTTP_DONE) {
+			finish(a, now);
+			return;
+		}
+		if (used == 0 && blen == 0)
+			break;
+	}
+	if (!conn_eof(&a->c))
+		return;
+	if (a->c.state != CONN_FAILED && http_resp_eof(r) == HTTP_DONE) {
+		finish(a, now);
+		return;
+	}
+	snprintf(a->error, sizeof a->error, "%s", a->c.state == CONN_FAILED ||
+	    a->c.peer_closed ? a->c.err : "connection lost");
+	if (a->reply_seen && a->c.peer_closed)
+		snprintf(a->error, sizeof a->error, "%s closed the connection "
+		    "in the middle of its answer", a->host);
+	retry_or_fail(a, now, a->head_sent || a->reply_seen);
+}
+
+/* see api.h */
+int
+api_io(struct api *a, short revents, int64_t now)
+{
+	int st;
+
+	switch (a->state) {
+	case A_IDLE:
+		/* Notice a server closing the idle connection. */
+		if (a->c.state == CONN_OPEN || a->c.state == CONN_CLOSING) {
+			conn_io(&a->c, revents, now);
+			if (conn_eof(&a->c) || a->c.state != CONN_OPEN)
+				if (a->c.state != CONN_CLOSING)
+					conn_reset(&a->c);
+		}
+		break;
+	case A_WAIT:
+		if (now >= a->wake)
+			begin(a, now);
+		break;
+	case A_CONNECT:
+		st = conn_io(&a->c, revents, now);
+		if (st == CONN_OPEN)
+			send_request(a, now);
+		else if (st == CONN_FAILED) {
+			snprintf(a->error, sizeof a->error, "%s", a->c.err);
+			retry_or_fail(a, now, 0);
+		}
+		break;
+	case A_SEND:
+	case A_RECV:
+		st = conn_io(&a->c, revents, now);
+		if (a->state == A_SEND && st == CONN_OPEN && send_more(a, now) < 0)
+			return 0;
+		receive(a, now);
+		if ((a->state == A_SEND || a->state == A_RECV) &&
+		    now >= a->deadline) {
+			snprintf(a->error, sizeof a->error, "no answer from "
+			    "%s within %d s", a->host, a->timeout_ms / 1000);
+			retry_or_fail(a, now, 1);
+		}
+		break;
+	}
+	return api_busy(a);
+}
+
+/* see api.h */
+int
+api_want(const struct api *a, short *events, int64_t *wake)
+{
+	*events = 0;
+	*wake = INT64_MAX;
+	switch (a->state) {
+	case A_WAIT:
+		*wake = a->wake;
+		return -1;
+	case A_CONNECT:
+		*wake = a->c.deadline;
+		break;
+	case A_SEND:
+	case A_RECV:
+		*wake = a->deadline;
+		break;
+	case A_IDLE:
+		if (a->c.state == CONN_CLOSING)
+			*wake = a->c.deadline;
+		break;
+	}
+	if (a->c.fd < 0)
+		return -1;
+	*events = conn_want(&a->c, 0);
+	if (a->state == A_IDLE || a->state == A_RECV || a->state == A_SEND)
+		*events |= POLLIN;
+	return a->c.fd;
+}
+
+/* see api.h */
+int
+api_call(struct api *a, const struct api_call *k)
+{
+	struct pollfd p;
+	int64_t wake, now;
+	int timeout;
+
+	api_start(a, k);
+	while (api_busy(a)) {
+		p.fd = api_want(a, &p.events, &wake);
+		now = now_ms();
+		timeout = wake == INT64_MAX ? -1 : wake <= now ? 0 :
+		    wake - now > INT_MAX ? INT_MAX : (int)(wake - now);
+		p.revents = 0;
+		if (poll(&p, p.fd >= 0 ? 1 : 0, timeout) < 0 && errno != EINTR)
+			break;
+		api_io(a, p.revents, now_ms());
+	}
+	return a->result;
+}
+
+/* see api.h */
+void
+api_close(struct api *a)
+{
+	struct pollfd p;
+	int64_t end = now_ms() + 2000, now;
+
+	if (a->c.state != CONN_OPEN) {
+		conn_reset(&a->c);
+		return;
+	}
+	conn_close(&a->c);
+	while (a->c.state == CONN_CLOSING && (now = now_ms()) < end) {
+		p.fd = a->c.fd;
+		p.events = conn_want(&a->c, 0) | POLLIN;
+		if (poll(&p, 1, (int)(end - now)) < 0 && errno != EINTR)
+			break;
+		conn_io(&a->c, p.revents, now_ms());
+	}
+	conn_reset(&a->c);
+}

@@ -1,0 +1,125 @@
+/*
+ * api.h: the Slack Web API client.
+ *
+ * One kept-alive connection to one host carries one call at a time:
+ * POST BASE/METHOD with a form or JSON body (or raw bytes streamed from a
+ * file, for the upload URL), the answer read into a fixed buffer and
+ * tokenized.  The client retries what is safe to retry: connection
+ * failures before the request could reach Slack, 429 and "ratelimited"
+ * after Retry-After (remembered per method), 5xx and timeouts with
+ * exponential backoff; a call marked API_ONCE (a message post) is never
+ * sent twice once it may have reached Slack.
+ *
+ * It runs inside the caller's poll() loop (api_want(), api_io()) or on its
+ * own (api_call()).
+ */
+#ifndef API_H
+#define API_H
+
+#include <stdint.h>
+
+#include "conn.h"
+#include "json.h"
+
+#define API_ONCE	0x1	/* may post something: never re-send blindly */
+#define API_JSON	0x2	/* body is JSON, not form-urlencoded */
+#define API_RAW		0x4	/* body is bytes (upload), no token */
+
+struct api_call {
+	const char	*method;	/* appended to the base path */
+	const char	*token;		/* Bearer token, or NULL */
+	unsigned	 flags;
+	const char	*body;		/* form or JSON text, or NULL */
+	size_t		 len;
+	int		 fd;		/* API_RAW: read len bytes from here */
+};
+
+/* Outcome of a call (api_result()). */
+enum {
+	API_OK,		/* HTTP 2xx and "ok": true (or any 2xx for API_RAW) */
+	API_FAIL,	/* Slack answered no, or the network gave up */
+	API_FATAL	/* a token error: restarting will not help */
+};
+
+struct api_buf {
+	unsigned char	*tls;		/* BR_SSL_BUFSIZE_MONO or BIDI */
+	size_t		 tlslen;
+	unsigned char	*out;		/* request head and body */
+	size_t		 outlen;
+	char		*body;		/* the answer, NUL-terminated */
+	size_t		 bodylen;
+	struct json_tok	*tok;		/* the answer's tokens */
+	size_t		 ntok;
+};
+
+#define API_RL_SLOTS	8		/* methods remembered as rate limited */
+
+struct api {
+	/* Results of the last call, valid when it is done. */
+	int		 result;	/* API_OK, API_FAIL, API_FATAL */
+	int		 status;	/* HTTP status, 0 when none */
+	int		 ntok;		/* tokens of body, or 0: not JSON */
+	char		*body;		/* the answer */
+	size_t		 len;
+	struct json_tok	*tok;
+	char		 error[320];	/* why it failed, for one log line */
+	char		 slack_error[64]; /* Slack's "error", or "" */
+
+	/* Private. */
+	int		 state;
+	struct conn	 c;
+	const struct proxy *px;
+	char		 host[256];
+	unsigned	 port;
+	char		 prefix[256];	/* base path, ends with '/' */
+	const struct api_call *call;
+	size_t		 bodycap, ntokcap;
+	size_t		 sent;		/* body bytes handed to the connection */
+	int		 attempt;
+	int		 head_sent;	/* the whole request left us */
+	int		 reply_seen;	/* a response byte arrived */
+	int64_t		 wake;		/* A_WAIT: retry time */
+	int64_t		 deadline;	/* for the response */
+	int		 timeout_ms;	/* answer deadline */
+	struct {
+		char	 method[48];
+		int64_t	 until;
+	} rl[API_RL_SLOTS];
+};
+
+/*
+ * Prepares a client for the host of base ("https://slack.com/api/"),
+ * through px when it applies.  Returns 0, or -1 with the reason in err
+ * (a malformed or non-https URL).
+ */
+int	api_init(struct api *, const char *base, const struct proxy *px,
+	    const struct api_buf *, char *err, size_t errlen);
+
+/* Starts a call; the client must be idle and call must outlive it. */
+void	api_start(struct api *, const struct api_call *);
+
+/* 1 while a call is under way. */
+int	api_busy(const struct api *);
+
+/*
+ * For poll(): the descriptor (or -1), the events, and the time by which
+ * api_io() must run again (ms, now_ms(); INT64_MAX when none).
+ */
+int	api_want(const struct api *, short *events, int64_t *wake);
+
+/* Advances the call; returns api_busy(). */
+int	api_io(struct api *, short revents, int64_t now);
+
+/* Runs one call to its end, alone.  Returns a->result. */
+int	api_call(struct api *, const struct api_call *);
+
+/* Closes the connection (orderly, best effort). */
+void	api_close(struct api *);
+
+/* Index of a top-level member of the answer, or -1. */
+int	api_field(const struct api *, const char *key);
+
+/* 1 for Slack's token errors that make restarting pointless. */
+int	api_fatal_error(const char *slack_error);
+
+#endif
