@@ -1,0 +1,240 @@
+/*
+ * slack.c: see slack.h.
+ *
+ * Messages are tokenized shallowly: an envelope's members (depth 1) and
+ * the payload's (depth 2) are stored, anything deeper is validated but
+ * kept as one folded token with its extent.  So an event of any size
+ * costs a few dozen tokens, and the event itself is handed on as the span
+ * of its token: the bytes Slack sent, never re-encoded.
+ *
+ * The id table is set-associative: a key lives in one of SLACK_DEDUP_WAYS
+ * slots of the bucket its hash picks; a full bucket forgets its oldest
+ * key.  With 16384 slots and Slack's ceiling of 30,000 events an hour
+ * (about 5,000 in ten minutes), a bucket holds 5 keys on average, so a key
+ * younger than ten minutes is pushed out only in a flood far beyond what
+ * Slack delivers.
+ */
+#include <string.h>
+
+#include "slack.h"
+
+/* String member key of object obj, as a view of its raw bytes. */
+static int
+str_member(const char *js, const struct json_tok *tok, int obj,
+    const char *key, const char **s, size_t *n)
+{
+	int i = json_find(js, tok, obj, key);
+
+	if (i < 0 || tok[i].type != JSON_STRING)
+		return -1;
+	*s = js + tok[i].start;
+	*n = tok[i].len;
+	return i;
+}
+
+/* FNV-1a over a tag byte and the raw id. */
+static uint64_t
+key_of(char tag, const char *s, size_t n)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+	size_t i;
+
+	h = (h ^ (unsigned char)tag) * 0x100000001b3ull;
+	for (i = 0; i < n; i++)
+		h = (h ^ (unsigned char)s[i]) * 0x100000001b3ull;
+	return h;
+}
+
+static enum slack_kind
+why(struct slack_msg *m, enum slack_kind k, const char *words)
+{
+	m->kind = k;
+	m->why = words;
+	m->whylen = strlen(words);
+	return k;
+}
+
+static long long
+int_member(const char *js, const struct json_tok *tok, int obj,
+    const char *key)
+{
+	long long v;
+	int i = json_find(js, tok, obj, key);
+
+	if (i < 0 || json_int(js, &tok[i], &v) < 0)
+		return -1;
+	return v;
+}
+
+static enum slack_kind
+socket_mode(const char *js, const struct json_tok *tok, struct slack_msg *m)
+{
+	const char *eid;
+	size_t eidlen;
+	int payload, event, has_id;
+
+	has_id = str_member(js, tok, 0, "envelope_id", &m->id, &m->idlen) >= 0;
+	if (!has_id && m->type == NULL)
+		return why(m, SLACK_BAD, "a message with neither type nor "
+		    "envelope_id");
+	if (!has_id && m->typelen == 5 && memcmp(m->type, "hello", 5) == 0) {
+		m->num = int_member(js, tok, 0, "num_connections");
+		m->kind = SLACK_HELLO;
+		return m->kind;
+	}
+	if (!has_id && m->typelen == 10 &&
+	    memcmp(m->type, "disconnect", 10) == 0) {
+		if (str_member(js, tok, 0, "reason", &m->why, &m->whylen) < 0)
+			m->why = "", m->whylen = 0;
+		m->kind = SLACK_DISCONNECT;
+		return m->kind;
+	}
+	if (!has_id)
+		return why(m, SLACK_SKIP, "a message of a type slackbot does "
+		    "not know");
+	if (m->idlen == 0)
+		return why(m, SLACK_BAD, "an envelope with an empty "
+		    "envelope_id");
+	payload = json_find(js, tok, 0, "payload");
+	if (payload < 0 || tok[payload].type != JSON_OBJECT)
+		return why(m, SLACK_ACK_ONLY, "an envelope without a payload");
+	m->retry = (int)int_member(js, tok, 0, "retry_attempt");
+	if (m->retry < 0)
+		m->retry = 0;
+	if (m->type != NULL && m->typelen == 10 &&
+	    memcmp(m->type, "events_api", 10) == 0) {
+		event = json_find(js, tok, payload, "event");
+		if (event < 0 || tok[event].type != JSON_OBJECT)
+			return why(m, SLACK_ACK_ONLY, "an events_api envelope "
+			    "without an event");
+		/* Redeliveries may come in a new envelope: use event_id. */
+		if (str_member(js, tok, payload, "event_id", &eid,
+		    &eidlen) >= 0 && eidlen > 0)
+			m->key = key_of('E', eid, eidlen);
+		else
+			m->key = key_of('V', m->id, m->idlen);
+		m->rec = js + tok[event].start;
+		m->reclen = tok[event].len;
+	} else {
+		m->key = key_of('V', m->id, m->idlen);
+		m->rec = js + tok[payload].start;
+		m->reclen = tok[payload].len;
+	}
+	m->kind = SLACK_EVENT;
+	return m->kind;
+}
+
+static enum slack_kind
+rtm(const char *js, size_t len, const struct json_tok *tok,
+    struct slack_msg *m)
+{
+	int i, err;
+
+	if (m->type == NULL) {
+		if ((i = json_find(js, tok, 0, "reply_to")) < 0)
+			return why(m, SLACK_BAD, "a message without a type");
+		m->num = int_member(js, tok, 0, "reply_to");
+		if ((i = json_find(js, tok, 0, "ok")) < 0 ||
+		    json_bool(&tok[i], &m->ok) < 0)
+			m->ok = 0;
+		if (!m->ok && (err = json_find(js, tok, 0, "error")) >= 0 &&
+		    str_member(js, tok, err, "msg", &m->why, &m->whylen) < 0)
+			m->why = "", m->whylen = 0;
+		m->kind = SLACK_REPLY;
+		return m->kind;
+	}
+	if (m->typelen == 5 && memcmp(m->type, "hello", 5) == 0)
+		return why(m, SLACK_HELLO, "hello");
+	if (m->typelen == 7 && memcmp(m->type, "goodbye", 7) == 0)
+		return why(m, SLACK_GOODBYE, "goodbye");
+	if (m->typelen == 4 && memcmp(m->type, "pong", 4) == 0) {
+		m->num = int_member(js, tok, 0, "reply_to");
+		m->kind = SLACK_PONG;
+		return m->kind;
+	}
+	if (m->typelen == 5 && memcmp(m->type, "error", 5) == 0) {
+		m->why = "", m->whylen = 0;
+		if ((err = json_find(js, tok, 0, "error")) >= 0)
+			str_member(js, tok, err, "msg", &m->why, &m->whylen);
+		m->kind = SLACK_ERROR;
+		return m->kind;
+	}
+	if (m->typelen == 13 && memcmp(m->type, "reconnect_url", 13) == 0)
+		return why(m, SLACK_SKIP, "reconnect_url (not used)");
+	m->rec = js;
+	m->reclen = len;
+	m->kind = SLACK_EVENT;
+	return m->kind;
+}
+
+/* see slack.h */
+enum slack_kind
+slack_read(int proto, const char *msg, size_t len, struct json_tok *tok,
+    size_t ntok, struct slack_msg *m)
+{
+	int n;
+
+	memset(m, 0, sizeof *m);
+	m->num = -1;
+	while (len > 0 && (msg[len - 1] == ' ' || msg[len - 1] == '\n' ||
+	    msg[len - 1] == '\r' || msg[len - 1] == '\t'))
+		len--;
+	n = json_parse(msg, len, tok, ntok, 2, NULL);
+	if (n < 0)
+		return why(m, SLACK_BAD, json_strerror(n));
+	if (tok[0].type != JSON_OBJECT)
+		return why(m, SLACK_BAD, "JSON that is not an object");
+	if (str_member(msg, tok, 0, "type", &m->type, &m->typelen) < 0)
+		m->type = NULL;
+	if (proto == SLACK_RTM)
+		return rtm(msg, len, tok, m);
+	return socket_mode(msg, tok, m);
+}
+
+/* see slack.h */
+size_t
+slack_ack(char *out, size_t cap, const char *id, size_t idlen)
+{
+	static const char head[] = "{\"envelope_id\":\"", tail[] = "\"}";
+	size_t n = sizeof head - 1 + idlen + sizeof tail - 1;
+
+	if (n > cap)
+		return 0;
+	memcpy(out, head, sizeof head - 1);
+	memcpy(out + sizeof head - 1, id, idlen);
+	memcpy(out + sizeof head - 1 + idlen, tail, sizeof tail - 1);
+	return n;
+}
+
+#define BUCKETS	(DEDUP_SLOTS / SLACK_DEDUP_WAYS)
+
+/* see slack.h */
+int
+slack_seen(const struct slack_dedup *d, uint64_t key, uint32_t now_s)
+{
+	size_t b = (size_t)(key % BUCKETS) * SLACK_DEDUP_WAYS, i;
+
+	for (i = b; i < b + SLACK_DEDUP_WAYS; i++)
+		if (d->when[i] != 0 && d->key[i] == key &&
+		    now_s + 1 - d->when[i] <= SLACK_DEDUP_TTL)
+			return 1;
+	return 0;
+}
+
+/* see slack.h */
+void
+slack_remember(struct slack_dedup *d, uint64_t key, uint32_t now_s)
+{
+	size_t b = (size_t)(key % BUCKETS) * SLACK_DEDUP_WAYS, i, old = b;
+
+	for (i = b; i < b + SLACK_DEDUP_WAYS; i++) {
+		if (d->when[i] != 0 && d->key[i] == key) {
+			old = i;
+			break;
+		}
+		if (d->when[i] < d->when[old])
+			old = i;
+	}
+	d->key[old] = key;
+	d->when[old] = now_s + 1;
+}
