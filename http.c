@@ -749,7 +749,8 @@ head_done(struct http_resp *r)
 	while (field_next(r, &at, &f) == 0) {
 		if (is_name(f.name, f.nlen, "content-length")) {
 			haslen = 1;
-			for (i = 0; list_next(f.val, f.vlen, &i, &e, &elen) == 0;)
+			i = 0;
+			while (list_next(f.val, f.vlen, &i, &e, &elen) == 0)
 				if (parse_u64(e, elen, INT64_MAX, &v) < 0 ||
 				    (nlen++ > 0 && v != cl))
 					badlen = 1;
@@ -757,19 +758,21 @@ head_done(struct http_resp *r)
 					cl = v;
 		} else if (is_name(f.name, f.nlen, "transfer-encoding")) {
 			hascoding = 1;
-			for (i = 0; list_next(f.val, f.vlen, &i, &e, &elen) == 0;)
+			i = 0;
+			while (list_next(f.val, f.vlen, &i, &e, &elen) == 0)
 				if (is_name(e, elen, "chunked"))
 					chunks++;
 				else if (elen > 0)
 					others++;
 		} else if (is_name(f.name, f.nlen, "connection")) {
-			for (i = 0; list_next(f.val, f.vlen, &i, &e, &elen) == 0;)
+			i = 0;
+			while (list_next(f.val, f.vlen, &i, &e, &elen) == 0)
 				if (is_name(e, elen, "close"))
 					close = 1;
 				else if (is_name(e, elen, "keep-alive"))
 					keep = 1;
 		} else if (is_name(f.name, f.nlen, "retry-after") && !retry) {
-			/* delay-seconds only; an HTTP-date is left to the caller. */
+			/* delay-seconds; an HTTP-date is left to the caller */
 			retry = 1;
 			if (parse_u64(f.val, f.vlen, LONG_MAX, &v) == 0)
 				r->retry_after = (long)v;
@@ -1056,7 +1059,8 @@ http_resp_has_token(const struct http_resp *r, const char *name,
 	while (field_next(r, &at, &f) == 0) {
 		if (!is_name(f.name, f.nlen, name))
 			continue;
-		for (i = 0; list_next(f.val, f.vlen, &i, &e, &elen) == 0;)
+		i = 0;
+		while (list_next(f.val, f.vlen, &i, &e, &elen) == 0)
 			if (is_name(e, elen, token))
 				return 1;
 	}
