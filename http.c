@@ -562,8 +562,8 @@ put_b64(char *out, size_t cap, size_t *o, const unsigned char *g, size_t n)
 /*
  * see http.h
  *
- * Decoded three bytes at a time, so that no credential is ever held
- * whole outside out and there is no limit on its length.
+ * Decoded and encoded three bytes at a time: no scratch buffer, and no
+ * limit on the length of the credentials but cap.
  */
 size_t
 http_basic_auth(char *out, size_t cap, const char *s, size_t n)
