@@ -562,8 +562,8 @@ put_b64(char *out, size_t cap, size_t *o, const unsigned char *g, size_t n)
 /*
  * see http.h
  *
- * Decoded three bytes at a time, so that no credential is ever held
- * whole outside out and there is no limit on its length.
+ * Decoded and encoded three bytes at a time: no scratch buffer, and no
+ * limit on the length of the credentials but cap.
  */
 size_t
 http_basic_auth(char *out, size_t cap, const char *s, size_t n)
@@ -749,7 +749,8 @@ head_done(struct http_resp *r)
 	while (field_next(r, &at, &f) == 0) {
 		if (is_name(f.name, f.nlen, "content-length")) {
 			haslen = 1;
-			for (i = 0; list_next(f.val, f.vlen, &i, &e, &elen) == 0;)
+			i = 0;
+			while (list_next(f.val, f.vlen, &i, &e, &elen) == 0)
 				if (parse_u64(e, elen, INT64_MAX, &v) < 0 ||
 				    (nlen++ > 0 && v != cl))
 					badlen = 1;
@@ -757,19 +758,21 @@ head_done(struct http_resp *r)
 					cl = v;
 		} else if (is_name(f.name, f.nlen, "transfer-encoding")) {
 			hascoding = 1;
-			for (i = 0; list_next(f.val, f.vlen, &i, &e, &elen) == 0;)
+			i = 0;
+			while (list_next(f.val, f.vlen, &i, &e, &elen) == 0)
 				if (is_name(e, elen, "chunked"))
 					chunks++;
 				else if (elen > 0)
 					others++;
 		} else if (is_name(f.name, f.nlen, "connection")) {
-			for (i = 0; list_next(f.val, f.vlen, &i, &e, &elen) == 0;)
+			i = 0;
+			while (list_next(f.val, f.vlen, &i, &e, &elen) == 0)
 				if (is_name(e, elen, "close"))
 					close = 1;
 				else if (is_name(e, elen, "keep-alive"))
 					keep = 1;
 		} else if (is_name(f.name, f.nlen, "retry-after") && !retry) {
-			/* delay-seconds only; an HTTP-date is left to the caller. */
+			/* delay-seconds; an HTTP-date is left to the caller */
 			retry = 1;
 			if (parse_u64(f.val, f.vlen, LONG_MAX, &v) == 0)
 				r->retry_after = (long)v;
@@ -1056,7 +1059,8 @@ http_resp_has_token(const struct http_resp *r, const char *name,
 	while (field_next(r, &at, &f) == 0) {
 		if (!is_name(f.name, f.nlen, name))
 			continue;
-		for (i = 0; list_next(f.val, f.vlen, &i, &e, &elen) == 0;)
+		i = 0;
+		while (list_next(f.val, f.vlen, &i, &e, &elen) == 0)
 			if (is_name(e, elen, token))
 				return 1;
 	}

@@ -46,11 +46,11 @@ int	http_url_parse(struct url *, const char *s, size_t n);
 /* The fields of a request head; see http_req_head(). */
 struct http_req {
 	const char		*method;	/* "POST", "GET", "CONNECT" */
-	const struct url	*url;		/* CONNECT: the tunnel's end */
-	const char		*bearer;	/* Authorization: Bearer, or NULL */
+	const struct url	*url;		/* CONNECT: the far end */
+	const char		*bearer;	/* Bearer token, or NULL */
 	const char		*ctype;		/* Content-Type, or NULL */
-	long long		 clen;		/* Content-Length, or -1: none */
-	const char		*extra;		/* more lines, each "...\r\n" */
+	long long		 clen;		/* Content-Length; -1: none */
+	const char		*extra;		/* lines "...\r\n", or NULL */
 };
 
 /*
@@ -131,7 +131,11 @@ enum {
  * Transfer-Encoding must be exactly "chunked" (HTTP_ECODING otherwise, and
  * in an HTTP/1.0 response) and wins over Content-Length, which is then
  * ignored; else Content-Length, where identical repeats ("5, 5") are
- * taken as one value; else the body runs until http_resp_eof().
+ * taken as one value; else the body runs until http_resp_eof().  length
+ * is -1 when there is no Content-Length or the body is chunked.
+ *
+ * retry_after: the first Retry-After in delay-seconds, or -1 when there is
+ * none or it is an HTTP-date (the caller then waits its own default).
  */
 struct http_resp {
 	/*
@@ -142,9 +146,8 @@ struct http_resp {
 	int		 minor;		/* HTTP/1.minor */
 	int		 keepalive;	/* see above */
 	int		 chunked;	/* the body is chunked */
-	long long	 length;	/* Content-Length; -1: absent, chunked */
-	long		 retry_after;	/* Retry-After delay-seconds, or -1:
-					   none, or an HTTP-date */
+	long long	 length;	/* Content-Length, or -1 (see above) */
+	long		 retry_after;	/* Retry-After seconds, or -1 */
 
 	/* Private. */
 	int		 state;

@@ -598,7 +598,8 @@ static const struct rcase good_length[] = {
 	    .state = HTTP_DONE, .status = 503, .keepalive = 1, .length = 0 },
 	{ S("HTTP/1.1 999 Whatever\r\nContent-Length: 0\r\n\r\n"),
 	    .state = HTTP_DONE, .status = 999, .keepalive = 1, .length = 0 },
-	{ S("HTTP/1.1 200 \xc3\x87" "a va\tbien  \r\nContent-Length: 0\r\n\r\n"),
+	{ S("HTTP/1.1 200 \xc3\x87" "a va\tbien  \r\n"
+	    "Content-Length: 0\r\n\r\n"),
 	    .state = HTTP_DONE, .status = 200, .keepalive = 1, .length = 0 },
 	{ S("HTTP/1.1 200 OK\r\n\r\n"), .state = HTTP_BODY, .status = 200,
 	    .length = -1 },
@@ -664,6 +665,8 @@ static const struct rcase good_chunked[] = {
 	/* Bare LF everywhere a line ends. */
 	{ S("HTTP/1.1 200 OK\nTransfer-Encoding: chunked\n\n"
 	    "5\nhello\n0\nX: y\n\n"), .state = HTTP_DONE, .status = 200,
+	    .keepalive = 1, .chunked = 1, .length = -1, .body = "hello" },
+	{ S(CH "5 \nhello\n0;x\n\n"), .state = HTTP_DONE, .status = 200,
 	    .keepalive = 1, .chunked = 1, .length = -1, .body = "hello" },
 	{ S(CH "5\r\nhello\n0\nX: y\r\n\n"), .state = HTTP_DONE,
 	    .status = 200, .keepalive = 1, .chunked = 1, .length = -1,
