@@ -34,8 +34,11 @@ SANFLAGS = $(STD) -g -O1 $(WARN) $(INC) -DBUILD_EPOCH=$(BUILD_EPOCH) -fsanitize=
 FUZZFLAGS = $(STD) -g -O1 $(INC) -fsanitize=fuzzer,address,undefined \
 	  -fno-sanitize-recover=all
 
-# Every top-level .c but main and the musl-only shim is library code.
-LIBSRC	= $(sort $(filter-out slackbot.c fortify.c,$(wildcard *.c)) build/anchors.c)
+# The program: main, its commands and the loop of `run`.  Every other
+# top-level .c but the musl-only shim is library code.
+PROGSRC	= slackbot.c run.c
+PROGOBJ	= $(PROGSRC:%.c=build/musl/%.o)
+LIBSRC	= $(sort $(filter-out $(PROGSRC) fortify.c,$(wildcard *.c)) build/anchors.c)
 UNIT	= $(patsubst tests/%.c,%,$(wildcard tests/t_*.c))
 FUZZ	= $(patsubst tests/%.c,%,$(wildcard tests/fuzz_*.c))
 
@@ -55,9 +58,9 @@ E	= $(if $(V),@:,@printf '  %-7s %s\n')
 
 all: slackbot
 
-slackbot: build/musl/slackbot.o build/musl/lib.a build/musl/fortify.o
+slackbot: $(PROGOBJ) build/musl/lib.a build/musl/fortify.o
 	$(E) LD $@
-	$(Q)$(CC) $(LDFLAGS) -s -o $@ build/musl/slackbot.o build/musl/lib.a \
+	$(Q)$(CC) $(LDFLAGS) -s -o $@ $(PROGOBJ) build/musl/lib.a \
 	    build/musl/fortify.o $(BEARSSL)
 	@ls -l $@ | awk '{ print "slackbot: " $$5 " bytes" }'
 
