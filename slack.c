@@ -125,8 +125,7 @@ socket_mode(const char *js, const struct json_tok *tok, struct slack_msg *m)
 }
 
 static enum slack_kind
-rtm(const char *js, size_t len, const struct json_tok *tok,
-    struct slack_msg *m)
+rtm(const char *js, const struct json_tok *tok, struct slack_msg *m)
 {
 	int i, err;
 
@@ -161,8 +160,9 @@ rtm(const char *js, size_t len, const struct json_tok *tok,
 	}
 	if (m->typelen == 13 && memcmp(m->type, "reconnect_url", 13) == 0)
 		return why(m, SLACK_SKIP, "reconnect_url (not used)");
-	m->rec = js;
-	m->reclen = len;
+	/* The object itself, without the blanks around it. */
+	m->rec = js + tok[0].start;
+	m->reclen = tok[0].len;
 	m->kind = SLACK_EVENT;
 	return m->kind;
 }
@@ -176,9 +176,6 @@ slack_read(int proto, const char *msg, size_t len, struct json_tok *tok,
 
 	memset(m, 0, sizeof *m);
 	m->num = -1;
-	while (len > 0 && (msg[len - 1] == ' ' || msg[len - 1] == '\n' ||
-	    msg[len - 1] == '\r' || msg[len - 1] == '\t'))
-		len--;
 	n = json_parse(msg, len, tok, ntok, 2, NULL);
 	if (n < 0)
 		return why(m, SLACK_BAD, json_strerror(n));
@@ -187,7 +184,7 @@ slack_read(int proto, const char *msg, size_t len, struct json_tok *tok,
 	if (str_member(msg, tok, 0, "type", &m->type, &m->typelen) < 0)
 		m->type = NULL;
 	if (proto == SLACK_RTM)
-		return rtm(msg, len, tok, m);
+		return rtm(msg, tok, m);
 	return socket_mode(msg, tok, m);
 }
 

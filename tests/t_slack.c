@@ -162,6 +162,9 @@ t_rtm(void)
 
 	CHECK_EQ(rd(SLACK_RTM, msg, &m), SLACK_EVENT);
 	CHECK(view_is(m.rec, m.reclen, msg));
+	/* Blanks around the object are not part of the event. */
+	CHECK_EQ(rd(SLACK_RTM, "\t {\"type\":\"x\"}\r\n", &m), SLACK_EVENT);
+	CHECK(view_is(m.rec, m.reclen, "{\"type\":\"x\"}"));
 	CHECK_EQ(m.key, 0);
 	CHECK_EQ(rd(SLACK_RTM, "{\"type\":\"goodbye\"}", &m), SLACK_GOODBYE);
 	CHECK_EQ(rd(SLACK_RTM, "{\"type\":\"pong\",\"reply_to\":9,\"time\":1}",
