@@ -148,8 +148,8 @@ retry_or_fail(struct api *a, int64_t now, int may_have_acted)
 		return;
 	}
 	delay = backoff(a->attempt - 1);
-	log_msg(LOG_WARN, "%s: %s; retrying in %.1f s", name(a), a->error,
-	    (double)delay / 1000);
+	log_msg(LOG_WARN, "%s: %s; retrying in %d.%d s", name(a), a->error,
+	    (int)(delay / 1000), (int)(delay % 1000 / 100));
 	a->state = A_WAIT;
 	a->wake = now + delay;
 }

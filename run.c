@@ -320,8 +320,9 @@ url_done(struct sock *s, int64_t now)
 	    "has no usable wss:// URL" : api.error);
 	drop(s);
 	backoff(now);
-	log_msg(LOG_WARN, "%s: %s; trying again in %.1f s",
-	    run.open_call.method, err, (double)(run.t_next - now) / 1000);
+	log_msg(LOG_WARN, "%s: %s; trying again in %d.%d s",
+	    run.open_call.method, err, (int)((run.t_next - now) / 1000),
+	    (int)((run.t_next - now) % 1000 / 100));
 }
 
 /* TLS is up: send the WebSocket handshake. */
