@@ -138,8 +138,13 @@ fuzz: deps-install $(FUZZ:%=build/fuzz/%)
 	@tests/fuzz-all $(FUZZ_SECONDS) $(FUZZ:%=build/fuzz/%)
 
 bench: deps-install
-	@$(MAKE) --no-print-directory slackbot build/bench_json
+	@$(MAKE) --no-print-directory slackbot build/bench_json build/bench_api
 	@tests/bench $(BENCH_RUNS)
+
+build/bench_api: tests/bench_api.c build/musl/lib.a build/musl/fortify.o
+	$(E) LD $@
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< build/musl/lib.a \
+	    build/musl/fortify.o $(BEARSSL)
 
 # Both tokenizers built alike (host compiler, -O2) so the race is fair.
 build/bench_json: tests/bench_json.c json.c json.h | build
