@@ -211,16 +211,22 @@ def certs():
     return dict(_certs_cache)
 
 
-def standin(check_errors=True, **kw):
+def standin(check_errors=True, check_requests=True, **kw):
     """A started StandIn (options as StandIn's) stopped at the end of the
-    test; the test fails if the stand-in recorded an internal error."""
+    test.  The test fails if the stand-in recorded an internal error
+    (check_errors) or received a request aiohttp could not parse
+    (check_requests: slackbot must never send one)."""
     si = StandIn(certs(), **kw).start()
 
     def down():
         errs = si.errors()
+        bad = si.bad_requests()
         si.stop()
         if check_errors and errs:
             raise AssertionError("stand-in internal error: %s" % errs[0])
+        if check_requests and bad:
+            raise AssertionError("malformed request received: %s %s" %
+                                 (bad[0]["message"], bad[0]["error"]))
     cleanup(down)
     return si
 

@@ -501,7 +501,8 @@ def generic_methods_for_api_command():
        {"ok": True, "args": {"foo": "bar"}})
     eq(api.call("api.test", {"error": "my_error"}, token=None)[3]["error"],
        "my_error")
-    si.set_answer("emoji.list", {"ok": True, "emoji": {"shipit": "alias:squirrel"}})
+    si.set_answer("emoji.list", {"ok": True,
+                                 "emoji": {"shipit": "alias:squirrel"}})
     eq(api.call("emoji.list")[3]["emoji"], {"shipit": "alias:squirrel"})
     eq(api.call("emoji.list", token="xoxb-bad")[3]["error"], "invalid_auth")
     si.set_answer("emoji.list", None)
@@ -887,6 +888,76 @@ def fault_on_upload_host():
     eq(si.uploads()[0]["uploads"], 1)
 
 
+@test
+def malformed_requests_are_recorded():
+    si = lib.standin(check_requests=False)
+    r = Raw(si.port)
+    r.send(b"POST /api/auth.test HTTP/1.1\r\nHost: x\r\n"
+           b"Content-Length: abc\r\n\r\n")
+    data, how = r.read_for(2)
+    ok(data.startswith(b"HTTP/1.0 400"), data)
+    b = si.wait(lambda: si._bad_requests, 2) and si.bad_requests()
+    eq(len(b), 1)
+    ok("Content-Length" in b[0]["error"], b)
+    eq(si.requests(), [])
+
+
+# ----------------------------------------------------------------------
+# lib itself: process handling (with stand-in programs where slackbot
+# cannot do the job yet).
+
+@test
+def lib_runs_slackbot_with_a_clean_environment():
+    si = lib.standin()
+    r = lib.run_slackbot(["--version"], si=si)
+    eq(r.rc, 0, r)
+    ok(r.out.startswith("slackbot "), r)
+    r = lib.run_slackbot([], binary="/usr/bin/env", si=si,
+                         env={"EXTRA": "1", "SLACK_BOT_TOKEN": None})
+    got = dict(line.split("=", 1) for line in r.lines())
+    eq(got, {"PATH": "/usr/bin:/bin", "SSL_CERT_FILE": lib.certs()["ca"],
+             "SLACK_API_URL": si.api_url, "EXTRA": "1"})
+    r = lib.run_slackbot([], binary="/bin/cat", input="données\n")
+    eq(r.out, "données\n")
+    t0 = time.monotonic()
+    try:
+        lib.run_slackbot(["5"], binary="/bin/sleep", timeout=0.3)
+        raise AssertionError("no timeout")
+    except AssertionError as e:
+        ok("did not finish" in str(e), e)
+    ok(time.monotonic() - t0 < 3)
+
+
+@test
+def lib_background_process():
+    b = lib.start_slackbot([], binary="/bin/cat", stdin=True, limit=20)
+    b.write("one\ntwo\n")
+    eq(b.readlines(2), ["one", "two"])
+    b.write("three xoxb-secret\n")
+    eq(b.expect(r"^three"), "three xoxb-secret")
+    ok(b.fd_count() >= 3)
+    ok(set(b.fds()) >= {0, 1, 2})
+    m = b.memory()
+    ok(m["VmRSS"] > 0 and m["VmHWM"] >= m["VmRSS"], m)
+    try:
+        b.readline(0.2)
+        raise AssertionError("a line out of nowhere")
+    except AssertionError as e:
+        ok("no line" in str(e), e)
+    b.signal(signal.SIGTERM)
+    eq(b.wait(5), -signal.SIGTERM)
+    try:
+        lib.assert_no_secret("xoxb-secret")
+        raise AssertionError("secret not found")
+    except AssertionError as e:
+        ok("secret found" in str(e), e)
+    lib.assert_no_secret("xoxb-other", "some text")
+    # the watchdog
+    b = lib.start_slackbot(["30"], binary="/bin/sleep", limit=0.3)
+    lib.wait_until(lambda: not b.alive(), 3, "watchdog kill")
+    ok(b.expired)
+
+
 # ----------------------------------------------------------------------
 # The proxy.
 
@@ -995,8 +1066,802 @@ def standalone_program():
     conn.request("POST", "/api/auth.test",
                  headers={"Authorization": "Bearer " + urls["bot"]})
     eq(json.loads(conn.getresponse().read())["ok"], True)
+    conn.request("POST", "/_control/fault",
+                 body=json.dumps({"key": "auth.test", "status": 503}))
+    eq(json.loads(conn.getresponse().read()), {"ok": True, "result": None})
+    conn.request("POST", "/api/auth.test")
+    r = conn.getresponse()
+    r.read()
+    eq(r.status, 503)
+    conn.request("GET", "/_control/state")
+    st = json.loads(conn.getresponse().read())["result"]
+    eq((st["requests"], st["faults_pending"]), (2, {}))
     p.send_signal(signal.SIGTERM)
     eq(p.wait(10), 0)
+
+
+# ----------------------------------------------------------------------
+# WebSockets: aiohttp's client for the protocol, Raw for the frames.
+
+import asyncio  # noqa: E402
+import struct  # noqa: E402
+
+import aiohttp  # noqa: E402
+
+WS_FAST = dict(ack_timeout=0.3, ping_interval=None)
+
+
+def run(coro):
+    return asyncio.run(asyncio.wait_for(coro, 30))
+
+
+async def bg(fn, *a, **kw):
+    """Calls a (blocking) stand-in method without blocking the loop."""
+    return await asyncio.to_thread(fn, *a, **kw)
+
+
+def ws_url(si, kind="socket_mode"):
+    if kind == "socket_mode":
+        return Api(si).call("apps.connections.open", token=APP)[3]["url"]
+    return Api(si).call("rtm.connect")[3]["url"]
+
+
+async def connect(session, si, kind="socket_mode", hello=True, **kw):
+    ws = await session.ws_connect(ws_url(si, kind), ssl=client_ctx(), **kw)
+    if hello:
+        h = await ws.receive_json(timeout=3)
+        ok(h["type"] in ("hello", "error"), h)
+        ws.hello = h
+        # WebSocket ids are the ids of the TCP connections.
+        ws.cid = (await bg(si.ws_connections))[-1]["id"]
+    return ws
+
+
+async def recv_json(ws, timeout=3):
+    while True:
+        m = await ws.receive(timeout=timeout)
+        if m.type == aiohttp.WSMsgType.TEXT:
+            return json.loads(m.data)
+        if m.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED,
+                      aiohttp.WSMsgType.CLOSING, aiohttp.WSMsgType.ERROR):
+            raise AssertionError("socket closed: %r" % (m,))
+
+
+async def ack(ws, env, payload=None):
+    obj = {"envelope_id": env["envelope_id"]}
+    if payload is not None:
+        obj["payload"] = payload
+    await ws.send_str(json.dumps(obj))
+
+
+async def no_message(ws, seconds):
+    # receive(timeout) restarts its clock on every ping it answers
+    try:
+        m = await asyncio.wait_for(ws.receive(), seconds)
+    except asyncio.TimeoutError:
+        return
+    raise AssertionError("unexpected message %r" % (m,))
+
+
+def ws_raw(si, kind="socket_mode"):
+    """A Raw connection upgraded by hand; returns (raw, first frames)."""
+    u = urllib.parse.urlsplit(ws_url(si, kind))
+    r = Raw(si.port)
+    key = base64.b64encode(os.urandom(16)).decode()
+    r.send(("GET %s HTTP/1.1\r\nHost: localhost:%d\r\nUpgrade: websocket\r\n"
+            "Connection: Upgrade\r\nSec-WebSocket-Key: %s\r\n"
+            "Sec-WebSocket-Version: 13\r\n\r\n" %
+            (u.path + ("?" + u.query if u.query else ""), si.port,
+             key)).encode())
+    r.buf = b""
+    while b"\r\n\r\n" not in r.buf:
+        r.buf += raw_read(r, 1)
+    head, _, r.buf = r.buf.partition(b"\r\n\r\n")
+    ok(head.startswith(b"HTTP/1.1 101"), head)
+    return r
+
+
+def raw_read(r, n, timeout=3.0):
+    """At least n more bytes (fewer at the end of the stream)."""
+    r.s.settimeout(timeout)
+    out = b""
+    while len(out) < n:
+        try:
+            d = r.tls.read(65536)
+            if not d:
+                break
+            out += d
+            continue
+        except ssl.SSLWantReadError:
+            pass
+        except (ssl.SSLZeroReturnError, ssl.SSLEOFError):
+            break
+        r._flush()
+        if not r._fill():
+            break
+    return out
+
+
+def read_frame(r, timeout=3.0):
+    """(fin, opcode, masked, payload unmasked, length field size)."""
+    def need(n):
+        while len(r.buf) < n:
+            d = raw_read(r, 1, timeout)
+            if not d:
+                raise AssertionError("stream ended (%s)" % r.eof)
+            r.buf += d
+    need(2)
+    b0, b1 = r.buf[0], r.buf[1]
+    n = b1 & 0x7F
+    pos, lsize = 2, 7
+    if n == 126:
+        need(4)
+        n = struct.unpack("!H", r.buf[2:4])[0]
+        pos, lsize = 4, 16
+    elif n == 127:
+        need(10)
+        n = struct.unpack("!Q", r.buf[2:10])[0]
+        pos, lsize = 10, 64
+    masked = bool(b1 & 0x80)
+    key = None
+    if masked:
+        need(pos + 4)
+        key = r.buf[pos:pos + 4]
+        pos += 4
+    need(pos + n)
+    data = r.buf[pos:pos + n]
+    r.buf = r.buf[pos + n:]
+    if key:
+        data = bytes(c ^ key[i % 4] for i, c in enumerate(data))
+    return bool(b0 & 0x80), b0 & 0x0F, masked, data, lsize
+
+
+def send_frame(r, opcode, data, mask=True, fin=True):
+    n = len(data)
+    b1 = 0x80 if mask else 0
+    if n < 126:
+        head = bytes([(0x80 if fin else 0) | opcode, b1 | n])
+    else:
+        head = bytes([(0x80 if fin else 0) | opcode, b1 | 126]) + \
+            struct.pack("!H", n)
+    if mask:
+        key = os.urandom(4)
+        data = bytes(c ^ key[i % 4] for i, c in enumerate(data))
+        head += key
+    r.send(head + data)
+
+
+@test
+def sm_hello_events_and_acks():
+    si = lib.standin(**WS_FAST)
+
+    async def go():
+        async with aiohttp.ClientSession() as s:
+            ws = await connect(s, si)
+            h = ws.hello
+            eq(sorted(h), ["connection_info", "debug_info", "num_connections",
+                           "type"])
+            eq((h["num_connections"], h["connection_info"]["app_id"]),
+               (1, "A07APP0001"))
+            eq(h["debug_info"]["approximate_connection_time"], 18060)
+            ids = await bg(si.sm_events, 3)
+            envs = [await recv_json(ws) for _ in range(3)]
+            eq([e["envelope_id"] for e in envs], ids)
+            for i, e in enumerate(envs):
+                eq(list(e), ["envelope_id", "type",
+                             "accepts_response_payload", "retry_attempt",
+                             "retry_reason", "payload"])
+                eq((e["type"], e["accepts_response_payload"],
+                    e["retry_attempt"], e["retry_reason"]),
+                   ("events_api", False, 0, ""))
+                p = e["payload"]
+                eq((p["type"], p["team_id"], p["api_app_id"]),
+                   ("event_callback", "T01ACME001", "A07APP0001"))
+                ev = p["event"]
+                eq((ev["type"], ev["channel"], ev["user"], ev["text"],
+                    ev["channel_type"]),
+                   ("message", "C0GENERAL1", "U03ALICE01",
+                    "message %d" % (i + 1), "channel"))
+                eq(ev["ts"], ev["event_ts"])
+                eq(p["authorizations"][0]["user_id"], "U07BOT0001")
+            eq(len({e["payload"]["event_id"] for e in envs}), 3)
+            for e in envs:
+                await ack(ws, e)
+            await bg(si.wait_acks, 3)
+            await no_message(ws, 0.6)      # nothing redelivered
+            await ws.close()
+            return ws.cid
+    cid = run(go())
+    a = si.acks()
+    eq([(x["counted"], x["same_conn"], x["late"], x["duplicate"])
+        for x in a], [(True, True, False, False)] * 3)
+    eq(si.unacked(), [])
+    eq(len(si.envelopes()), 3)
+    w = si.wait_closed(cid)
+    eq((w["close_received"]["code"], w["close_sent"]["code"], w["end"]),
+       (1000, 1000, "close_handshake"))
+    ok(all(f["masked"] for f in w["frames"]), "client frames masked")
+    eq(w["errors"], [])
+
+
+@test
+def sm_event_kinds():
+    si = lib.standin(**WS_FAST)
+
+    async def go():
+        async with aiohttp.ClientSession() as s:
+            ws = await connect(s, si)
+            out = {}
+            for kind in ("im", "app_mention", "thread", "bot_message",
+                         "self", "message_changed"):
+                await bg(si.sm_events, 1, kind=kind)
+                e = await recv_json(ws)
+                await ack(ws, e)
+                out[kind] = e["payload"]["event"]
+            await bg(si.sm_events, 1, text="deploy {seq} now",
+                     channel="C0RANDOM01", files=None, blocks=None)
+            e = await recv_json(ws)
+            await ack(ws, e)
+            out["custom"] = e["payload"]["event"]
+            return out
+    ev = run(go())
+    eq((ev["im"]["channel"], ev["im"]["channel_type"]), ("D0ALICEDM1", "im"))
+    eq(ev["app_mention"]["type"], "app_mention")
+    ok(ev["app_mention"]["text"].startswith("<@U07BOT0001> message "))
+    ok("channel_type" not in ev["app_mention"])
+    eq((ev["thread"]["thread_ts"], ev["thread"]["parent_user_id"]),
+       ("1732531200.001200", "U03ALICE01"))
+    eq((ev["bot_message"]["subtype"], ev["bot_message"]["bot_id"]),
+       ("bot_message", "B02JENKINS"))
+    ok("user" not in ev["bot_message"])
+    eq((ev["self"]["user"], ev["self"]["bot_id"]), ("U07BOT0001",
+                                                    "B07BOT0001"))
+    eq((ev["message_changed"]["subtype"], ev["message_changed"]["hidden"]),
+       ("message_changed", True))
+    eq((ev["custom"]["text"], ev["custom"]["channel"]),
+       ("deploy 7 now", "C0RANDOM01"))
+    ok("blocks" not in ev["custom"])
+
+
+@test
+def sm_redelivery_same_and_new_id():
+    si = lib.standin(max_retries=2, **WS_FAST)
+
+    async def go():
+        async with aiohttp.ClientSession() as s:
+            ws = await connect(s, si)
+            await bg(si.sm_events, 1)
+            first = await recv_json(ws)
+            r1 = await recv_json(ws)
+            r2 = await recv_json(ws)
+            await no_message(ws, 0.6)       # gave up after 2 retries
+            eq([x["retry_attempt"] for x in (first, r1, r2)], [0, 1, 2])
+            eq([x["retry_reason"] for x in (first, r1, r2)],
+               ["", "timeout", "timeout"])
+            eq(len({x["envelope_id"] for x in (first, r1, r2)}), 1)
+            eq(len({x["payload"]["event_id"] for x in (first, r1, r2)}), 1)
+            await ack(ws, first)
+            await asyncio.sleep(0.1)
+            # new envelope ids for redeliveries
+            await bg(si.set_options, redeliver_new_id=True)
+            await bg(si.sm_events, 1)
+            a = await recv_json(ws)
+            b = await recv_json(ws)
+            ok(a["envelope_id"] != b["envelope_id"])
+            eq(a["payload"]["event_id"], b["payload"]["event_id"])
+            eq(b["retry_attempt"], 1)
+            await ack(ws, a)            # late: b is out already
+            await ack(ws, b)            # duplicate: the chain is acked
+            await asyncio.sleep(0.1)
+    run(go())
+    chains = list(si.chains().values())
+    eq([c["state"] for c in chains], ["acked", "acked"])
+    a = si.acks()
+    # the ack of the given-up envelope still counts; then late, duplicate
+    eq([(x["counted"], x["late"], x["duplicate"]) for x in a],
+       [(True, False, False), (True, True, False), (False, False, True)])
+
+
+@test
+def sm_ticket_rules():
+    si = lib.standin(ticket_ttl=0.2, **WS_FAST)
+
+    async def go():
+        async with aiohttp.ClientSession() as s:
+            url = ws_url(si)
+            ws = await s.ws_connect(url, ssl=client_ctx())
+            await recv_json(ws)
+            await ws.close()
+            # "/link" without the slash is fine
+            ws = await s.ws_connect(ws_url(si).replace("/link/", "/link"),
+                                    ssl=client_ctx())
+            await recv_json(ws)
+            await ws.close()
+            bad = [url, url.replace("ticket=", "ticket=0")]
+            late = ws_url(si)
+            await asyncio.sleep(0.3)
+            bad.append(late)
+            rtm = ws_url(si, "rtm")
+            bad.append("wss://localhost:%d/link/?ticket=%s" %
+                       (si.port, rtm.rsplit("/", 1)[1]))
+            got = []
+            for u in bad:
+                try:
+                    await s.ws_connect(u, ssl=client_ctx())
+                    got.append("upgraded")
+                except aiohttp.WSServerHandshakeError as e:
+                    got.append(e.status)
+            eq(got, [409, 409, 409, 409])
+    run(go())
+    eq(len(si.ws_connections()), 2)
+
+
+@test
+def sm_slash_and_interactive():
+    si = lib.standin(**WS_FAST)
+
+    async def go():
+        async with aiohttp.ClientSession() as s:
+            ws = await connect(s, si)
+            eid = await bg(si.sm_slash, "/deploy", "api staging")
+            e = await recv_json(ws)
+            eq((e["envelope_id"], e["type"], e["accepts_response_payload"]),
+               (eid, "slash_commands", True))
+            ok("retry_attempt" not in e)
+            p = e["payload"]
+            eq((p["command"], p["text"], p["user_id"], p["channel_id"]),
+               ("/deploy", "api staging", "U03ALICE01", "C0GENERAL1"))
+            ok(p["response_url"].startswith(
+                "https://hooks.slack.com/commands/"))
+            await ack(ws, e, {"response_type": "ephemeral",
+                              "text": "Deploying `api` to staging..."})
+            out = []
+            for kind in ("block_actions", "shortcut", "message_action",
+                         "view_submission"):
+                await bg(si.sm_interactive, kind)
+                e = await recv_json(ws)
+                out.append((e["type"], e["payload"]["type"],
+                            e["accepts_response_payload"]))
+                await ack(ws, e)
+            eq(out, [("interactive", "block_actions", False),
+                     ("interactive", "shortcut", False),
+                     ("interactive", "message_action", False),
+                     ("interactive", "view_submission", True)])
+            await bg(si.sm_envelope, "future_type", {"x": 1})
+            e = await recv_json(ws)
+            eq((e["type"], e["payload"]), ("future_type", {"x": 1}))
+            # unacked slash commands are not redelivered
+            await bg(si.sm_slash)
+            await recv_json(ws)
+            await no_message(ws, 0.6)
+            await bg(si.wait_acks, 5)
+    run(go())
+    eq(si.acks()[0]["payload"]["text"], "Deploying `api` to staging...")
+    # neither the unacked slash command nor the unknown type come again
+    eq(sorted(c["state"] for c in si.chains().values()),
+       ["acked"] * 5 + ["not_retried"] * 2)
+
+
+@test
+def sm_ack_rules():
+    si = lib.standin(**WS_FAST)
+
+    async def go():
+        async with aiohttp.ClientSession() as s:
+            ws1 = await connect(s, si)
+            ws2 = await connect(s, si)
+            eq(ws2.hello["num_connections"], 2)
+            await bg(si.sm_events, 1, conn=ws1.cid)
+            e = await recv_json(ws1)
+            await ack(ws2, e)               # wrong connection
+            await ack(ws1, {"envelope_id": "no-such-envelope"})
+            await asyncio.sleep(0.4)
+            r = await recv_json(ws1 if si.options()["delivery"] == "oldest"
+                                else ws2)
+            eq(r["retry_attempt"], 1)
+            # an ack of 20 KB or more is dropped
+            await ack(ws2, r, {"text": "x" * 21000})
+            await asyncio.sleep(0.4)
+            r2 = await recv_json(ws1)
+            eq(r2["retry_attempt"], 2)
+            await ack(ws1, r2)
+            await asyncio.sleep(0.1)
+    run(go())
+    a = si.acks()
+    eq([(x["known"], x["same_conn"], x["dropped"], x["counted"]) for x in a],
+       [(True, False, False, False), (False, False, False, False),
+        (True, True, True, False), (True, True, False, True)])
+
+
+@test
+def sm_delivery_policies_and_queueing():
+    si = lib.standin(**WS_FAST)
+
+    async def go():
+        async with aiohttp.ClientSession() as s:
+            # events injected with no connection wait for one
+            ids = await bg(si.sm_events, 2)
+            ws1 = await connect(s, si)
+            got = [await recv_json(ws1), await recv_json(ws1)]
+            eq([g["envelope_id"] for g in got], ids)
+            for g in got:
+                await ack(ws1, g)
+            ws2 = await connect(s, si)
+            seen = {}
+            for policy in ("newest", "oldest", "round_robin"):
+                await bg(si.set_options, delivery=policy)
+                await bg(si.sm_events, 4)
+                counts = []
+                for ws in (ws1, ws2):
+                    n = 0
+                    while True:
+                        try:
+                            e = await recv_json(ws, timeout=0.15)
+                        except asyncio.TimeoutError:
+                            break
+                        await ack(ws, e)
+                        n += 1
+                    counts.append(n)
+                seen[policy] = counts
+            eq(seen, {"newest": [0, 4], "oldest": [4, 0],
+                      "round_robin": [2, 2]})
+    run(go())
+
+
+@test
+def sm_disconnect_reasons_and_draining():
+    si = lib.standin(**WS_FAST)
+
+    async def go():
+        async with aiohttp.ClientSession() as s:
+            ws1 = await connect(s, si)
+            await bg(si.sm_disconnect, "warning")
+            m = await recv_json(ws1)
+            eq((m["type"], m["reason"]), ("disconnect", "warning"))
+            ok(m["debug_info"]["host"].startswith("applink-"))
+            await bg(si.sm_disconnect, "refresh_requested")
+            eq((await recv_json(ws1))["reason"], "refresh_requested")
+            # after refresh_requested nothing new goes to ws1
+            await bg(si.sm_events, 1)
+            await no_message(ws1, 0.2)
+            ws2 = await connect(s, si)
+            e = await recv_json(ws2)
+            await ack(ws2, e)
+            for reason in ("link_disabled", "too_many_websockets"):
+                await bg(si.sm_disconnect, reason, conn=ws2.cid)
+                eq((await recv_json(ws2))["reason"], reason)
+            ws3 = await connect(s, si)
+            await bg(si.sm_disconnect, "refresh_requested", close_after=0.1,
+                     close_code=1001)
+            m = await recv_json(ws3)
+            m = await ws3.receive(timeout=2)
+            eq((m.type, m.data), (aiohttp.WSMsgType.CLOSE, 1001))
+            return ws3.cid
+    cid = run(go())
+    w = si.wait_closed(cid)
+    # aiohttp's client answers every close with 1000
+    eq((w["close_sent"]["code"], w["close_received"]["code"]), (1001, 1000))
+
+
+@test
+def sm_too_many_websockets():
+    si = lib.standin(max_connections=1, **WS_FAST)
+
+    async def go():
+        async with aiohttp.ClientSession() as s:
+            ws1 = await connect(s, si)
+            ws2 = await connect(s, si, hello=False)
+            m = await recv_json(ws2)
+            eq((m["type"], m["reason"]), ("disconnect", "too_many_websockets"))
+            m = await ws2.receive(timeout=3)
+            eq(m.type, aiohttp.WSMsgType.CLOSE)
+            ok(not ws1.closed)
+    run(go())
+
+
+@test
+def sm_lifetime_refresh():
+    si = lib.standin(lifetime=0.2, warning_lead=0.1, close_grace=0.2,
+                     **WS_FAST)
+
+    async def go():
+        async with aiohttp.ClientSession() as s:
+            ws = await connect(s, si)
+            eq((await recv_json(ws))["reason"], "warning")
+            eq((await recv_json(ws))["reason"], "refresh_requested")
+            m = await ws.receive(timeout=2)
+            eq(m.type, aiohttp.WSMsgType.CLOSE)
+    run(go())
+
+
+@test
+def ws_pings_pongs_and_silence():
+    si = lib.standin(ack_timeout=0.3, ping_interval=0.1)
+
+    async def go():
+        async with aiohttp.ClientSession() as s:
+            ws = await connect(s, si, autoping=True)
+            await no_message(ws, 0.45)      # pings answered by aiohttp
+            w = (await bg(si.ws_connections))[0]
+            ok(len(w["pings_sent"]) >= 3, w["pings_sent"])
+            ok(len(w["pongs"]) >= 3 and all(p["rtt"] is not None
+                                             for p in w["pongs"]), w["pongs"])
+            # client pings get pongs with the same payload
+            ws2 = await connect(s, si, autoping=False)
+            await ws2.ping(b"are-you-there")
+            while True:
+                m = await ws2.receive(timeout=2)
+                if m.type == aiohttp.WSMsgType.PONG:
+                    eq(m.data, b"are-you-there")
+                    break
+                eq(m.type, aiohttp.WSMsgType.PING)
+            # silence: no pings, no pongs, no events; TCP stays up
+            await bg(si.ws_silent, ws2.cid)
+            await bg(si.sm_events, 1, conn=ws2.cid)
+            await bg(si.sm_events, 3, conn=ws2.cid)     # the batched path
+            await ws2.ping(b"hello?")
+            await no_message(ws2, 0.5)
+            ok(not ws2.closed)
+    run(go())
+    w = si.ws_connections()[1]
+    ok(w["silent"])
+    eq([c["payload"] for c in w["client_pings"]], ["are-you-there", "hello?"])
+    eq([x["suppressed"] for x in w["sent"][-4:]], [True] * 4)
+    # (redeliveries may go to the first connection, which is not silent)
+    mine = [e for e in si.envelopes() if e["conn"] == w["id"]]
+    ok(len(mine) >= 4 and all(e["suppressed"] for e in mine), mine)
+
+
+@test
+def ws_fragmented_and_masked_frames():
+    si = lib.standin(**WS_FAST)
+    r = ws_raw(si)
+    fin, op, masked, data, _ = read_frame(r)
+    eq(json.loads(data)["type"], "hello")
+    eid = si.ws_fragmented(pieces=3, ping_between=True)
+    frames = [read_frame(r) for _ in range(5)]
+    eq([(f[0], f[1], f[2]) for f in frames],
+       [(False, 1, False), (True, 9, False), (False, 0, False),
+        (True, 9, False), (True, 0, False)])
+    env = json.loads(b"".join(f[3] for f in frames if f[1] in (0, 1)))
+    eq(env["envelope_id"], eid)
+    send_frame(r, 10, b"between-fragments")
+    send_frame(r, 1, json.dumps({"envelope_id": eid}).encode())
+    si.wait_acks(1)
+    si.ws_masked('{"type":"masked"}')
+    fin, op, masked, data, _ = read_frame(r)
+    eq((fin, op, masked, data), (True, 1, True, b'{"type":"masked"}'))
+    si.ws_oversized(70000)
+    fin, op, masked, data, lsize = read_frame(r)
+    eq(lsize, 64)
+    ok(len(data) > 70000)
+    eq(json.loads(data)["payload"]["event"]["text"][:6], "big 2 ")
+    w = si.ws_connections()[0]
+    eq([s["framing"] for s in w["sent"][1:4]],
+       ["fragmented", "masked", None])
+    # an unmasked client frame: the server closes with 1002
+    send_frame(r, 1, b'{"envelope_id":"x"}', mask=False)
+    fin, op, masked, data, _ = read_frame(r)
+    eq((op, struct.unpack("!H", data[:2])[0]), (8, 1002))
+    ok(any("unmasked" in e for e in si.ws_connections()[0]["errors"]))
+
+
+@test
+def ws_fragmented_reassembles_in_aiohttp():
+    si = lib.standin(**WS_FAST)
+
+    async def go():
+        async with aiohttp.ClientSession() as s:
+            ws = await connect(s, si)
+            eid = await bg(si.ws_fragmented, None, 5, True, 0.05)
+            e = await recv_json(ws)
+            eq(e["envelope_id"], eid)
+            await ack(ws, e)
+            await bg(si.wait_acks, 1)
+    run(go())
+
+
+@test
+def ws_close_codes_and_endings():
+    si = lib.standin(**WS_FAST)
+
+    async def go():
+        async with aiohttp.ClientSession() as s:
+            ws = await connect(s, si)
+            await bg(si.ws_close, 4000, "bye")
+            m = await ws.receive(timeout=2)
+            eq((m.type, m.data, m.extra), (aiohttp.WSMsgType.CLOSE, 4000,
+                                           "bye"))
+            return ws.cid
+    cid = run(go())
+    w = si.wait_closed(cid)
+    eq((w["close_sent"]["code"], w["close_received"]["code"], w["end"]),
+       (4000, 1000, "close_handshake"))
+    for how, want in (("rst", "reset"), ("abort", "truncated"),
+                      ("close", "eof")):
+        r = ws_raw(si)
+        read_frame(r)
+        si.ws_drop(how=how)
+        data, got = r.read_all()
+        eq((data, got), (b"", want), how)
+    ends = [w["end"] for w in si.ws_connections()]
+    eq(ends[1:], ["server_reset", "server_fin", "server_tls_close"])
+
+
+@test
+def ws_linger_after_close():
+    si = lib.standin(linger_after_close=0.5, **WS_FAST)
+    r = ws_raw(si)
+    read_frame(r)
+    t0 = time.monotonic()
+    send_frame(r, 8, struct.pack("!H", 1000))
+    fin, op, masked, data, _ = read_frame(r)
+    eq((op, data), (8, struct.pack("!H", 1000)))
+    data, how = r.read_for(3)
+    ok(time.monotonic() - t0 >= 0.45, "TCP kept after the close handshake")
+    eq(how, "eof")
+
+
+@test
+def ws_handshake_faults():
+    si = lib.standin(**WS_FAST)
+
+    async def go():
+        async with aiohttp.ClientSession() as s:
+            si.fault("link", status=503)
+            try:
+                await s.ws_connect(ws_url(si), ssl=client_ctx())
+                raise AssertionError("upgraded")
+            except aiohttp.WSServerHandshakeError as e:
+                eq(e.status, 503)
+            si.fault("link", malformed="bad_accept", body_delay=0.1)
+            try:
+                await s.ws_connect(ws_url(si), ssl=client_ctx())
+                raise AssertionError("upgraded")
+            except aiohttp.WSServerHandshakeError as e:
+                eq(e.status, 101)
+                ok("challenge" in str(e), e)
+            si.fault("websocket", drop="before")
+            try:
+                await s.ws_connect(ws_url(si, "rtm"), ssl=client_ctx())
+                raise AssertionError("upgraded")
+            except (aiohttp.ClientError, ConnectionError):
+                pass
+            # the tickets were spent: a good connection needs a new one
+            ws = await connect(s, si)
+            await ws.close()
+    run(go())
+    eq([r["outcome"] for r in si.requests()
+        if r["method"].startswith("ws:")],
+       ["answered", "malformed", "dropped_before", "upgraded"])
+
+
+@test
+def rtm_session():
+    si = lib.standin(echo_posts=True, **WS_FAST)
+
+    async def go():
+        async with aiohttp.ClientSession() as s:
+            ws = await connect(s, si, kind="rtm")
+            eq(ws.hello, {"type": "hello"})
+            await ws.send_json({"id": 1, "type": "ping", "time": 1732531300123,
+                                "note": "x", "nested": {"a": 1}})
+            eq(await recv_json(ws), {"type": "pong", "reply_to": 1,
+                                     "time": 1732531300123, "note": "x"})
+            await ws.send_json({"id": 2, "type": "message",
+                                "channel": "C0GENERAL1", "text": "back online"})
+            r = await recv_json(ws)
+            eq((r["ok"], r["reply_to"], r["text"]), (True, 2, "back online"))
+            echo = await recv_json(ws)
+            eq((echo["type"], echo["user"], echo["ts"]),
+               ("message", "U07BOT0001", r["ts"]))
+            await bg(si.rtm_reply_error, 1)
+            await ws.send_json({"id": 3, "type": "message",
+                                "channel": "C0GENERAL1", "text": "again"})
+            eq(await recv_json(ws), {"ok": False, "reply_to": 3, "error": {
+                "code": -1, "msg": "slow down, too many messages..."}})
+            await ws.send_json({"id": 4, "type": "message",
+                                "channel": "C0GENERAL1"})
+            eq((await recv_json(ws))["error"]["code"], 2)
+            await ws.send_json({"id": 5, "type": "typing",
+                                "channel": "C0GENERAL1"})
+            tss = await bg(si.rtm_events, 2, kind="app_mention")
+            evs = [await recv_json(ws), await recv_json(ws)]
+            eq([e["ts"] for e in evs], tss)
+            ok(evs[0]["text"].startswith("<@U07BOT0001> message "))
+            ok("event_id" not in evs[0] and "channel_type" not in evs[0])
+            await bg(si.rtm_goodbye)
+            eq(await recv_json(ws), {"type": "goodbye"})
+            # a message over 16 KB closes the connection with 1009
+            await ws.send_json({"id": 6, "type": "message",
+                                "channel": "C0GENERAL1", "text": "y" * 17000})
+            m = await ws.receive(timeout=2)
+            eq((m.type, m.data), (aiohttp.WSMsgType.CLOSE, 1009))
+    run(go())
+    eq([(p["via"], p["text"]) for p in si.posts()], [("rtm", "back online")])
+    w = si.ws_connections()[0]
+    eq(w["close_sent"]["code"], 1009)
+
+
+@test
+def rtm_spent_ticket_gets_error_event():
+    si = lib.standin(**WS_FAST)
+
+    async def go():
+        async with aiohttp.ClientSession() as s:
+            url = ws_url(si, "rtm")
+            ws = await s.ws_connect(url, ssl=client_ctx())
+            await recv_json(ws)
+            await ws.close()
+            ws = await s.ws_connect(url, ssl=client_ctx())
+            eq(await recv_json(ws), {"type": "error", "error": {
+                "code": 1, "msg": "Socket URL has expired"}})
+            m = await ws.receive(timeout=2)
+            eq(m.type, aiohttp.WSMsgType.CLOSE)
+    run(go())
+
+
+@test
+def echo_of_own_posts_over_socket_mode():
+    si = lib.standin(echo_posts=True, **WS_FAST)
+
+    async def go():
+        async with aiohttp.ClientSession() as s:
+            ws = await connect(s, si)
+            obj = await bg(lambda: Api(si).call(
+                "chat.postMessage", {"channel": "C0GENERAL1", "text": "up",
+                                     "thread_ts": "1732531200.001200"})[3])
+            e = await recv_json(ws)
+            ev = e["payload"]["event"]
+            eq((ev["user"], ev["bot_id"], ev["ts"], ev["text"],
+                ev["thread_ts"]),
+               ("U07BOT0001", "B07BOT0001", obj["ts"], "up",
+                "1732531200.001200"))
+            ok("subtype" not in ev)
+            await ack(ws, e)
+    run(go())
+
+
+@test
+def control_endpoint():
+    si = lib.standin(**WS_FAST)
+
+    def ctl(name, body=None, method="POST"):
+        c = http.client.HTTPSConnection("localhost", si.port,
+                                        context=client_ctx(), timeout=5)
+        c.request(method, "/_control/" + name,
+                  body=json.dumps(body).encode() if body is not None else b"")
+        r = c.getresponse()
+        return r.status, json.loads(r.read())
+
+    st, obj = ctl("", method="GET")
+    ok("sm_events" in obj["names"] and "fault" in obj["names"], obj)
+    eq(ctl("fault", {"key": "auth.test", "error": "invalid_auth"}),
+       (200, {"ok": True, "result": None}))
+    eq(Api(si).call("auth.test")[3]["error"], "invalid_auth")
+    eq(ctl("nope")[0], 404)
+    eq(ctl("fault", {"key": "auth.test", "bogus": 1})[0], 400)
+
+    async def go():
+        async with aiohttp.ClientSession() as s:
+            ws = await connect(s, si)
+            st, obj = await bg(ctl, "sm_events", {"n": 2, "text": "ctl {seq}"})
+            eq(len(obj["result"]), 2)
+            for _ in range(2):
+                e = await recv_json(ws)
+                ok(e["payload"]["event"]["text"].startswith("ctl "))
+                await ack(ws, e)
+            await bg(si.wait_acks, 2)
+            st, obj = await bg(ctl, "ws_close", {"code": 4001})
+            m = await ws.receive(timeout=2)
+            eq(m.data, 4001)
+    run(go())
+    st, obj = ctl("state", method="GET")
+    eq((obj["result"]["acks"], obj["result"]["envelopes"]), (2, 2))
+    st, obj = ctl("requests", method="GET")
+    eq(obj["result"][0]["method"], "auth.test")
+    ok(all(not r["path"].startswith("/_control") for r in obj["result"]))
+    ok(any(c["control"] for c in si.connections()))
 
 
 if __name__ == "__main__":
