@@ -1055,7 +1055,7 @@ def standalone_program():
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     lib.cleanup(lambda: p.poll() is None and p.kill())
     urls = {}
-    for _ in range(6):
+    for _ in range(7):
         k, _, v = p.stdout.readline().strip().partition(" ")
         urls[k] = v.strip()
     m = re.fullmatch(r"https://localhost:(\d+)/api/", urls["api"])
@@ -1412,7 +1412,7 @@ def sm_slash_and_interactive():
             eq((p["command"], p["text"], p["user_id"], p["channel_id"]),
                ("/deploy", "api staging", "U03ALICE01", "C0GENERAL1"))
             ok(p["response_url"].startswith(
-                "https://hooks.slack.com/commands/"))
+                "https://localhost:%d/commands/" % si.hooks_port))
             await ack(ws, e, {"response_type": "ephemeral",
                               "text": "Deploying `api` to staging..."})
             out = []
@@ -1820,6 +1820,41 @@ def echo_of_own_posts_over_socket_mode():
             ok("subtype" not in ev)
             await ack(ws, e)
     run(go())
+
+
+@test
+def response_urls():
+    si = lib.standin(**WS_FAST)
+
+    async def go():
+        async with aiohttp.ClientSession() as s:
+            ws = await connect(s, si)
+            await bg(si.sm_slash)
+            e = await recv_json(ws)
+            await ack(ws, e)
+            return e["payload"]["response_url"]
+    url = run(go())
+    u = urllib.parse.urlsplit(url)
+    eq((u.hostname, u.port), ("localhost", si.hooks_port))
+    ok(u.path.startswith("/commands/T01ACME001/"), u.path)
+    h = Api(si, port=si.hooks_port)
+    body = json.dumps({"response_type": "in_channel", "text": "done"})
+    for i in range(5):
+        st, hd, data = h.raw("POST", u.path, body.encode(),
+                             {"Content-Type": "application/json"})
+        eq((st, data), (200, b"ok"), i)
+    st, hd, data = h.raw("POST", u.path, body.encode(),
+                         {"Content-Type": "application/json"})
+    eq((st, data), (404, b"used_url"))
+    eq(h.raw("POST", "/commands/T01ACME001/1/nope", body.encode())[:3:2],
+       (404, b"no_service"))
+    eq(h.raw("POST", u.path, b"{}")[2], b"used_url")
+    r = si.responses()
+    eq([x["use"] for x in r], [1, 2, 3, 4, 5])
+    eq(r[0]["body"], {"response_type": "in_channel", "text": "done"})
+    eq({c["server"] for c in si.connections()}, {"api", "hooks"})
+    si.fault("response_url", status=500)
+    eq(h.raw("POST", "/x", b"{}")[0], 500)
 
 
 @test

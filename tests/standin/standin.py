@@ -9,6 +9,8 @@ sections 1-5 and the fixtures of section 9):
   https://localhost:FILESPORT/upload/v1/  the upload host of the external
                                           upload flow (files.slack.com is a
                                           second host, so a second port)
+  https://localhost:HOOKSPORT/commands/   response_urls of slash commands
+                                          and interactions (hooks.slack.com)
   wss://localhost:PORT/link/?ticket=...   Socket Mode
   wss://localhost:PORT/websocket/TICKET   RTM
   https://localhost:PORT/_control/NAME    scripting a stand-in run as a
@@ -469,7 +471,7 @@ class StandIn:
     valid.  log: print one line per request to stderr.
     """
 
-    def __init__(self, certs, *, port=0, files_port=0,
+    def __init__(self, certs, *, port=0, files_port=0, hooks_port=0,
                  host_name="localhost", cert="server", files_cert=None,
                  bot_tokens=(BOT_TOKEN,), app_token=APP_TOKEN,
                  token_errors=None, rtm_allowed=True, channels=None,
@@ -481,6 +483,7 @@ class StandIn:
         self.host_name = host_name
         self._want_port = port
         self._want_files_port = files_port
+        self._want_hooks_port = hooks_port
         self._cert = cert
         self._files_cert = files_cert or cert
         self.bot_tokens = set(bot_tokens)
@@ -503,6 +506,7 @@ class StandIn:
 
         self.port = None
         self.files_port = None
+        self.hooks_port = None
         self._lock = threading.RLock()
         self._cond = threading.Condition(self._lock)
         self._loop = None
@@ -525,6 +529,8 @@ class StandIn:
             self._messages = {}     # (channel, ts) -> post record
             self._reactions = []
             self._files = {}        # file id -> upload record
+            self._hooks = {}        # response_url path -> uses
+            self._responses = []
             self._upload_urls = {}  # url token -> file id
             self._tickets = {}
             self._faults = {}
@@ -562,7 +568,7 @@ class StandIn:
 
     def connections(self, server=None):
         """Every connection that got through TLS, in accept order: id,
-        server ("api" | "files"), peer, opened, closed (epoch seconds or
+        server ("api" | "files" | "hooks"), peer, opened, closed (epoch seconds or
         None), requests (how many it carried), sni (server name the
         client sent), tls_version, cipher, bytes_in, ws (None, or
         "socket_mode" / "rtm" once upgraded)."""
@@ -650,8 +656,9 @@ class StandIn:
     def fault(self, key, count=1, **opts):
         """Queues misbehaviour for the next `count` requests to `key`: an
         API method ("chat.postMessage"), "*" (any API method, after the
-        method's own queue), "upload" (the upload host), or the WebSocket
-        handshakes "link" (Socket Mode) and "websocket" (RTM).  Options
+        method's own queue), "upload" (the upload host), "response_url"
+        (the hooks host), or the WebSocket handshakes "link" (Socket
+        Mode) and "websocket" (RTM).  Options
         (see FAULT_DEFAULTS), combinable:
 
           error="invalid_auth", extra={...}   ok:false (HTTP 200)
@@ -746,6 +753,10 @@ class StandIn:
         return "https://%s:%d/" % (self.host_name, self.port)
 
     @property
+    def hooks_url(self):
+        return "https://%s:%d/" % (self.host_name, self.hooks_port)
+
+    @property
     def files_url(self):
         return "https://%s:%d/" % (self.host_name, self.files_port)
 
@@ -835,17 +846,17 @@ class StandIn:
             keepalive_timeout=self.keepalive_timeout, access_log=None)
         for server, want, cert in (("api", self._want_port, self._cert),
                                    ("files", self._want_files_port,
-                                    self._files_cert)):
+                                    self._files_cert),
+                                   ("hooks", self._want_hooks_port,
+                                    self._cert)):
             ctx = self._ssl_context(cert, server)
             srv = await loop.create_server(
                 lambda s=server: _ConnProto(self._http(), self, s),
                 "127.0.0.1", want, ssl=ctx, reuse_address=True)
             self._servers.append(srv)
             port = srv.sockets[0].getsockname()[1]
-            if server == "api":
-                self.port = port
-            else:
-                self.files_port = port
+            setattr(self, {"api": "port", "files": "files_port",
+                           "hooks": "hooks_port"}[server], port)
         self._ws_start()
 
     async def _astop(self):
@@ -934,6 +945,8 @@ class StandIn:
             path = request.path
             if conn["server"] == "files":
                 return await self._http_upload(request, conn)
+            if conn["server"] == "hooks":
+                return await self._http_hook(request, conn)
             if path.startswith("/_control/"):
                 return await self._http_control(request, conn)
             if path.startswith("/api/"):
@@ -2523,15 +2536,79 @@ class StandIn:
         return self._call(self._a_sm_envelope(type, payload,
                                               accepts_response_payload, conn))
 
+    def _hook_url(self, kind):
+        """A response_url (Slack: https://hooks.slack.com/commands/...)
+        on the stand-in's hooks port."""
+        path = "/%s/%s/%d/%s" % (kind, TEAM_ID, 8091827364500 +
+                                 self._next_seq(), secrets.token_urlsafe(18))
+        with self._lock:
+            self._hooks[path] = 0
+        return "https://%s:%d%s" % (self.host_name, self.hooks_port, path)
+
+    def responses(self):
+        """POSTs to response_urls that were accepted: time, url (path),
+        use (1..5), body (parsed JSON), content_type, request id."""
+        return self._copy(self._responses)
+
+    async def _http_hook(self, request, conn):
+        """response_url: JSON message in, "ok" out; at most 5 uses, as
+        Slack documents (later ones: 404 used_url)."""
+        body = await request.read()
+        rec = self._record(request, conn, "hooks", "response_url", body)
+        fault = self._take_fault("response_url", rec["id"], any_ok=False)
+        rec["fault"] = fault
+        if fault and fault["drop"] == "before":
+            self._finish(rec, "dropped_before")
+            _drop(request.transport, fault["drop_how"])
+            return _Raw(False)
+        if fault and (fault["error"] or fault["status"] or
+                      fault["body"] is not None):
+            status, data, ctype, headers = self._fault_answer(fault, rec)
+        else:
+            status, text = self._hook(request, body, rec)
+            data, ctype, headers = text.encode(), "text/plain", {}
+        if fault and fault["drop"] == "after":
+            self._finish(rec, "dropped_after", None)
+            _drop(request.transport, fault["drop_how"])
+            return _Raw(False)
+        return await self._send(request, conn, rec, fault, status, data,
+                                ctype, headers)
+
+    def _hook(self, request, body, rec):
+        with self._lock:
+            uses = self._hooks.get(request.path)
+        if request.method != "POST":
+            return 405, "invalid_method"
+        if uses is None:
+            return 404, "no_service"
+        if uses >= 5:
+            return 404, "used_url"
+        try:
+            obj = json.loads(body.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError):
+            return 400, "invalid_payload"
+        if not isinstance(obj, dict):
+            return 400, "invalid_payload"
+        rec["args"] = obj
+        if not obj.get("text") and not obj.get("blocks") and \
+                not obj.get("delete_original"):
+            return 400, "no_text"
+        with self._lock:
+            self._hooks[request.path] = uses + 1
+            self._responses.append({
+                "time": time.time(), "url": request.path, "use": uses + 1,
+                "body": obj, "content_type": request.headers.get(
+                    "Content-Type"), "request": rec["id"]})
+            self._note()
+        return 200, "ok"
+
     def _slash_payload(self, command, text, fields):
         p = {"token": "vErIfIcAtIoNtOkEn", "team_id": TEAM_ID,
              "team_domain": TEAM_DOMAIN, "channel_id": CHANNEL,
              "channel_name": "general", "user_id": HUMAN,
              "user_name": HUMAN_NAME, "command": command, "text": text,
              "api_app_id": APP_ID, "is_enterprise_install": "false",
-             "response_url": "https://hooks.slack.com/commands/%s/%d/%s" % (
-                 TEAM_ID, 8091827364501 + self._next_seq(),
-                 secrets.token_urlsafe(18)),
+             "response_url": self._hook_url("commands"),
              "trigger_id": "%d.1234567890123.%s" % (
                  8091827364502, secrets.token_hex(16))}
         p.update(fields)
@@ -2566,8 +2643,7 @@ class StandIn:
                  "message": {"type": "message", "user": BOT_USER, "ts": ts,
                              "bot_id": BOT_ID, "text": "Deploy api?"},
                  "state": {"values": {}},
-                 "response_url": "https://hooks.slack.com/actions/%s/%d/%s"
-                 % (TEAM_ID, 8091827364504, secrets.token_urlsafe(18)),
+                 "response_url": self._hook_url("actions"),
                  "actions": [{"action_id": "approve", "block_id": "b1",
                               "text": {"type": "plain_text",
                                        "text": "Approve", "emoji": True},
@@ -2584,9 +2660,7 @@ class StandIn:
                           "message_ts": ts,
                           "message": {"type": "message", "user": HUMAN,
                                       "ts": ts, "text": "look at this"},
-                          "response_url": "https://hooks.slack.com/app/%s/%d/%s"
-                          % (TEAM_ID, 8091827364505,
-                             secrets.token_urlsafe(18))})
+                          "response_url": self._hook_url("app")})
             arp = False
         elif kind == "view_submission":
             p = {"type": "view_submission", "team": team, "user": user,
@@ -3009,7 +3083,8 @@ APP_HEX = "7f3c2d1e0b9a8c7d6e5f4a3b2c1d0e9f"
 CONTROL = {n: (n, False) for n in (
     "fault", "clear_faults", "faults_pending", "faults_used", "set_answer",
     "reset", "requests", "connections", "handshakes", "posts", "reactions",
-    "uploads", "errors", "bad_requests", "tickets", "state", "options",
+    "uploads", "responses", "errors", "bad_requests", "tickets", "state",
+    "options",
     "set_options",
     "set_ping_interval", "rtm_reply_error", "ws_connections", "envelopes",
     "acks", "chains", "unacked")}
@@ -3034,6 +3109,7 @@ def main(argv=None):
                     help="certificate directory (made when missing)")
     ap.add_argument("--port", type=int, default=0)
     ap.add_argument("--files-port", type=int, default=0)
+    ap.add_argument("--hooks-port", type=int, default=0)
     ap.add_argument("--cert", default="server",
                     help="certificate to present: server, server-rsa, "
                     "expired, future, wrong-host, untrusted")
@@ -3057,6 +3133,7 @@ def main(argv=None):
     args = ap.parse_args(argv)
 
     si = StandIn(args.certs, port=args.port, files_port=args.files_port,
+                 hooks_port=args.hooks_port,
                  cert=args.cert, bot_tokens=args.bot_token or (BOT_TOKEN,),
                  app_token=args.app_token, rtm_allowed=not args.rtm_modern,
                  log=not args.quiet, ping_interval=args.ping_interval or None,
@@ -3065,6 +3142,7 @@ def main(argv=None):
     si.start()
     print("api      %s" % si.api_url)
     print("files    %s" % si.files_url)
+    print("hooks    %s" % si.hooks_url)
     print("control  %s_control/" % si.base_url)
     print("ca       %s" % si.ca_file)
     print("bot      %s" % sorted(si.bot_tokens)[0])
