@@ -92,7 +92,9 @@ api_busy(const struct api *a)
 static const char *
 name(const struct api *a)
 {
-	return a->call->flags & API_RAW ? "upload" : a->call->method;
+	if (a->call->flags & API_RAW)
+		return a->call->flags & API_JSON ? "response_url" : "upload";
+	return a->call->method;
 }
 
 static void
@@ -252,8 +254,8 @@ send_request(struct api *a, int64_t now)
 	rq.method = "POST";
 	rq.url = &u;
 	rq.bearer = k->token;
-	rq.ctype = k->flags & API_RAW ? "application/octet-stream" :
-	    k->flags & API_JSON ? "application/json; charset=utf-8" :
+	rq.ctype = k->flags & API_JSON ? "application/json; charset=utf-8" :
+	    k->flags & API_RAW ? "application/octet-stream" :
 	    "application/x-www-form-urlencoded";
 	rq.clen = (long long)k->len;
 	n = http_req_head((char *)a->c.obuf, a->c.ocap, &rq);

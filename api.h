@@ -23,7 +23,8 @@
 
 #define API_ONCE	0x1	/* may post something: never re-send blindly */
 #define API_JSON	0x2	/* body is JSON, not form-urlencoded */
-#define API_RAW		0x4	/* body is bytes (upload), no token */
+#define API_RAW		0x4	/* no token; any 2xx answer is success (an
+				   upload; with API_JSON a response_url) */
 
 struct api_call {
 	const char	*method;	/* appended to the base path */

@@ -48,6 +48,12 @@
  */
 #define DEDUP_SLOTS		16384
 
+/* Replies and calls from handlers waiting for the Web API (out.c). */
+#define OUTQ_BYTES		(128 * 1024)
+#define OUT_ANSWER_MAX		(64 * 1024)	/* one answer to a reply */
+#define OUT_BURST		4	/* posts to a channel at once, then 1 per
+						   interval (--rate) */
+
 /* Frames waiting to go out on one WebSocket (acks, pongs, pings). */
 #define WS_OUT_MAX		(16 * 1024)
 
