@@ -54,6 +54,13 @@
 #define OUT_BURST		4	/* posts to a channel at once, then 1 per
 						   interval (--rate) */
 
+/* Handlers (handler.c). */
+#define JOBS_MAX		16		/* -j at most */
+#define EXEC_OUT_MAX		39000		/* a handler's output posted;
+						   Slack truncates at 40,000 */
+#define PIPE_LINE_MAX		(64 * 1024)	/* one action of --pipe */
+#define ENV_BUF_MAX		(64 * 1024)	/* SLACK_* of one handler */
+
 /* Frames waiting to go out on one WebSocket (acks, pongs, pings). */
 #define WS_OUT_MAX		(16 * 1024)
 

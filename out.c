@@ -47,6 +47,7 @@ static struct {
 	struct queue	 q;
 	unsigned char	 buf[OUTQ_BYTES];
 	const char	*token;
+	const struct proxy *px;
 	int64_t		 interval;	/* ms between posts to a channel */
 	int		(*rtm)(const char *, size_t);
 	struct client	 api, hook;
@@ -58,14 +59,34 @@ static struct {
 	int		 fatal;
 } out;
 
-/* see out.h */
-void
-out_init(const char *token, int rate, int (*rtm_send)(const char *, size_t))
+static void
+buffers(struct client *c, struct api_buf *b)
 {
+	b->tls = c->tls;
+	b->tlslen = sizeof c->tls;
+	b->out = c->req;
+	b->outlen = sizeof c->req;
+	b->body = c->body;
+	b->bodylen = sizeof c->body;
+	b->tok = c->tok;
+	b->ntok = sizeof c->tok / sizeof c->tok[0];
+}
+
+/* see out.h */
+int
+out_init(const char *base, const struct proxy *px, const char *token,
+    int rate, int (*rtm_send)(const char *, size_t), char *err,
+    size_t errlen)
+{
+	struct api_buf b;
+
 	queue_init(&out.q, out.buf, sizeof out.buf);
 	out.token = token;
+	out.px = px;
 	out.interval = rate > 0 ? 1000 / rate : 0;
 	out.rtm = rtm_send;
+	buffers(&out.api, &b);
+	return api_init(&out.api.a, base, px, &b, err, errlen);
 }
 
 static int
@@ -120,7 +141,7 @@ out_post(const char *channel, const char *thread, const char *text,
 
 	/* Slack drops RTM frames over 16 KB: long texts take the Web API. */
 	if (out.rtm != NULL && n <= 4000 &&
-	    (len = message(channel, thread, text, n, 1)) > 0)
+	    (len = message(channel, thread, text, n, 1)) > 0 && len < 15000)
 		return push(K_RTM, "", channel, out.scratch, len);
 	if ((len = message(channel, thread, text, n, 0)) == 0)
 		return -1;
@@ -224,8 +245,7 @@ parse(unsigned char *p, size_t n, struct rec *r)
 static int
 hook_client(struct client *c, const char *url, const char **path)
 {
-	struct api_buf b = { c->tls, sizeof c->tls, c->req, sizeof c->req,
-	    c->body, sizeof c->body, c->tok, sizeof c->tok / sizeof c->tok[0] };
+	struct api_buf b;
 	char err[320];
 	const char *slash;
 	size_t n;
@@ -241,7 +261,8 @@ hook_client(struct client *c, const char *url, const char **path)
 	api_close(&c->a);
 	memcpy(c->base, url, n);
 	c->base[n] = '\0';
-	if (api_init(&c->a, c->base, NULL, &b, err, sizeof err) < 0) {
+	buffers(c, &b);
+	if (api_init(&c->a, c->base, out.px, &b, err, sizeof err) < 0) {
 		c->base[0] = '\0';
 		log_msg(LOG_WARN, "response_url: %s", err);
 		return -1;

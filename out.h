@@ -17,14 +17,19 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "conn.h"
+
 /*
- * Prepares the queue; token is the bot token; rate is posts per second
- * per channel (0: no pacing).  rtm_send, when not NULL, sends a simple
- * RTM message (JSON text) over the WebSocket and returns 0, or -1 when it
- * cannot now; out_post() then uses it for short texts (--reply-via ws).
+ * Prepares the queue: base is the Web API URL, px the proxy settings,
+ * token the bot token, rate the posts per second per channel (0: no
+ * pacing).  rtm_send, when not NULL, sends a simple RTM message (JSON
+ * text) over the WebSocket and returns 0, or -1 when it cannot now;
+ * out_post() then uses it for short texts (--reply-via ws).  Returns 0,
+ * or -1 with the reason in err.
  */
-void	out_init(const char *token, int rate,
-	    int (*rtm_send)(const char *json, size_t n));
+int	out_init(const char *base, const struct proxy *px, const char *token,
+	    int rate, int (*rtm_send)(const char *json, size_t n), char *err,
+	    size_t errlen);
 
 /*
  * A message: text (n bytes, UTF-8; invalid bytes become U+FFFD) to

@@ -44,7 +44,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "handler.h"
 #include "log.h"
+#include "out.h"
 #include "queue.h"
 #include "run.h"
 #include "slack.h"
@@ -69,7 +71,6 @@ enum {
 #define BACKOFF_MAX_MS	60000
 #define PAUSE_ROOM	(32 * 1024)	/* FIFO room below which we stop reading */
 #define OUT_ROOM	1024	/* room for acks below which we stop reading */
-#define IOV_BATCH	256	/* lines per writev() */
 #define nitems(a)	(sizeof(a) / sizeof((a)[0]))
 
 struct sock {
@@ -106,9 +107,11 @@ static struct {
 	int		 conns;		/* connections made, for numbering */
 	int		 sigpipe[2];
 	volatile sig_atomic_t stop;
-	int		 out_closed;	/* standard output went away */
-	size_t		 out_off;	/* bytes of the first line written */
 	int		 out_flags;	/* stdout's flags, restored at exit */
+	int		 out_gone;	/* standard output closed on us */
+	struct handler_opts h;
+	int		 reply_ws;	/* RTM: simple replies over the socket */
+	char		 self_user[32], self_bot[32];
 	struct api_call	 open_call;
 	int64_t		 t0;		/* start, for the id table's clock */
 	/* Counters for the log at exit. */
@@ -121,7 +124,8 @@ on_signal(int sig)
 	int e = errno;
 	unsigned char c = (unsigned char)sig;
 
-	run.stop = 1;
+	if (sig != SIGCHLD)
+		run.stop = 1;
 	(void)!write(run.sigpipe[1], &c, 1);
 	errno = e;
 }
@@ -304,6 +308,11 @@ url_done(struct sock *s, int64_t now)
 		die(EXIT_AUTH, "rtm.connect: Slack no longer serves legacy "
 		    "custom bots over RTM (legacy_custom_bots_deprecated); "
 		    "move to a Slack app with Socket Mode (SLACK_APP_TOKEN)");
+	if (api.result == API_OK && run.proto == SLACK_RTM &&
+	    run.self_user[0] == '\0' && (i = api_field(&api, "self")) >= 0 &&
+	    (i = json_find(api.body, api.tok, i, "id")) >= 0)
+		json_unescape(api.body, &api.tok[i], run.self_user,
+		    sizeof run.self_user, NULL);
 	if (api.result == API_OK && (i = api_field(&api, "url")) >= 0 &&
 	    json_unescape(api.body, &api.tok[i], s->url, sizeof s->url,
 	    NULL) == 0 && http_url_parse(&u, s->url, strlen(s->url)) == 0 &&
@@ -516,7 +525,11 @@ message(struct sock *s, const unsigned char *data, size_t len, int64_t now)
 		run.t_next = now;
 		break;
 	case SLACK_PONG:
+		break;
 	case SLACK_REPLY:
+		if (!m.ok)
+			log_msg(LOG_WARN, "connection %d: Slack refused message "
+			    "%lld: %.*s", s->num, m.num, (int)m.whylen, m.why);
 		break;
 	case SLACK_ERROR:
 		log_msg(LOG_WARN, "connection %d: Slack reported an error: "
@@ -607,59 +620,6 @@ receive(struct sock *s, int64_t now)
 		else
 			lost(s, now, "connection closed");
 	}
-}
-
-/*
- * Writes the lines ready in the FIFO to standard output: one writev() for
- * up to IOV_BATCH of them.  A record is a tag byte and the event's JSON;
- * its line is the JSON and a newline.
- */
-static void
-output(void)
-{
-	static const char nl = '\n';
-	struct iovec iov[IOV_BATCH * 2];
-	unsigned char *p, *q;
-	size_t n, k = 0, off = run.out_off;
-	struct queue_cur cur = { 0, 0, 0 };
-	ssize_t r;
-
-	if (run.out_closed)
-		return;
-	while (k < nitems(iov) && (p = queue_next(&fifo, &cur, &n)) != NULL) {
-		/* Slack's JSON is compact; blanks between tokens must not
-		 * split the line. */
-		for (q = p + 1; (q = memchr(q, '\n', n - (size_t)(q - p))) !=
-		    NULL; q++)
-			*q = ' ';
-		if (off < n - 1) {
-			iov[k].iov_base = p + 1 + off;
-			iov[k++].iov_len = n - 1 - off;
-		}
-		iov[k].iov_base = (void *)&nl;
-		iov[k++].iov_len = 1;
-		off = 0;
-	}
-	if (k == 0)
-		return;
-	while ((r = writev(1, iov, (int)k)) < 0 && errno == EINTR)
-		;
-	if (r < 0) {
-		if (errno == EAGAIN || errno == EWOULDBLOCK)
-			return;
-		log_msg(errno == EPIPE ? LOG_INFO : LOG_ERR, "standard output: "
-		    "%s; stopping", strerror(errno));
-		run.out_closed = 1;
-		run.stop = 1;
-		return;
-	}
-	/* Drop the lines written in full; remember where the next stops. */
-	n = (size_t)r + run.out_off;
-	while ((p = queue_peek(&fifo, &k)) != NULL && n >= k) {
-		n -= k;
-		queue_pop(&fifo);
-	}
-	run.out_off = n;
 }
 
 /* Starts a new connection when one is needed and allowed. */
@@ -765,71 +725,68 @@ sock_io(struct sock *s, short revents, int64_t now)
 	}
 }
 
-/* The earliest deadline of everything, as a poll() timeout. */
-static int
-poll_timeout(int64_t now, int64_t api_wake)
+/* The earliest deadline of the sockets, lowering *t. */
+static void
+sock_wake(int64_t *t)
 {
-	int64_t t = api_wake;
 	int i;
 
-	if (run.fetching < 0 && !run.stop && run.t_next < t)
-		t = run.t_next;
+	if (run.fetching < 0 && !run.stop && run.t_next < *t)
+		*t = run.t_next;
 	for (i = 0; i < NSOCK; i++) {
 		const struct sock *s = &socks[i];
+		int64_t d[3] = { INT64_MAX, INT64_MAX, INT64_MAX };
+		int k;
 
 		switch (s->state) {
 		case S_CONNECT:
 		case S_UPGRADE:
-			if (s->t_start + HELLO_MS < t)
-				t = s->t_start + HELLO_MS;
-			if (s->c.deadline < t)
-				t = s->c.deadline;
+			d[0] = s->t_start + HELLO_MS;
+			d[1] = s->c.deadline;
 			break;
 		case S_HELLO:
 		case S_LIVE:
-			if (s->t_ping < t)
-				t = s->t_ping;
-			if (s->t_rx + run.dead_ms < t)
-				t = s->t_rx + run.dead_ms;
-			if (s->state == S_HELLO && s->t_start + HELLO_MS < t)
-				t = s->t_start + HELLO_MS;
+			d[0] = s->t_ping;
+			d[1] = s->t_rx + run.dead_ms;
+			if (s->state == S_HELLO)
+				d[2] = s->t_start + HELLO_MS;
 			break;
 		case S_CLOSING:
-			if (s->t_close < t)
-				t = s->t_close;
+			d[0] = s->t_close;
 			break;
 		}
+		for (k = 0; k < 3; k++)
+			if (d[k] < *t)
+				*t = d[k];
 	}
-	if (t == INT64_MAX)
-		return -1;
-	if (t <= now)
-		return 0;
-	return t - now > INT_MAX ? INT_MAX : (int)(t - now);
 }
 
-/* One turn of the loop: wait, then move everything along. */
+#define PFD_MAX	(2 + NSOCK + 2 * JOBS_MAX + 2 + 2)
+
+/*
+ * One turn of the loop: wait for the first of the descriptors and
+ * deadlines (never past until), then move everything along.
+ */
 static void
-turn(void)
+turn(int64_t until)
 {
-	struct pollfd pfd[3 + NSOCK];
-	int64_t now = now_ms(), wake;
+	struct pollfd pfd[PFD_MAX];
+	int64_t now = now_ms(), wake = until, w;
 	short ev;
-	int n = 0, i, fd, api_at = -1, out_at = -1, sock_at[NSOCK];
+	int n = 0, i, fd, api_at = -1, sock_at[NSOCK], h_at, h_n, o_at, o_n;
 	unsigned char sig[16];
 
-	manage(now);
+	if (!run.stop)
+		manage(now);
 	pfd[n].fd = run.sigpipe[0];
 	pfd[n++].events = POLLIN;
-	if ((fd = api_want(&api, &ev, &wake)) >= 0 && ev != 0) {
+	if ((fd = api_want(&api, &ev, &w)) >= 0 && ev != 0) {
 		api_at = n;
 		pfd[n].fd = fd;
 		pfd[n++].events = ev;
 	}
-	if (queue_count(&fifo) > 0 && !run.out_closed) {
-		out_at = n;
-		pfd[n].fd = 1;
-		pfd[n++].events = POLLOUT;
-	}
+	if (w < wake)
+		wake = w;
 	for (i = 0; i < NSOCK; i++) {
 		sock_at[i] = -1;
 		if ((ev = sock_events(&socks[i])) != 0) {
@@ -838,9 +795,17 @@ turn(void)
 			pfd[n++].events = ev;
 		}
 	}
+	sock_wake(&wake);
 	for (i = 0; i < n; i++)
 		pfd[i].revents = 0;
-	if (poll(pfd, (nfds_t)n, poll_timeout(now, wake)) < 0 &&
+	h_at = n;
+	h_n = run.out_gone ? 0 : handler_poll(pfd + n, PFD_MAX - n, &wake);
+	n += h_n;
+	o_at = n;
+	o_n = out_poll(pfd + n, PFD_MAX - n, &wake);
+	n += o_n;
+	if (poll(pfd, (nfds_t)n, wake == INT64_MAX ? -1 : wake <= now ? 0 :
+	    wake - now > INT_MAX ? INT_MAX : (int)(wake - now)) < 0 &&
 	    errno != EINTR)
 		die(EXIT_FAIL, "poll: %s", strerror(errno));
 	now = now_ms();
@@ -854,9 +819,13 @@ turn(void)
 	for (i = 0; i < NSOCK; i++)
 		sock_io(&socks[i], sock_at[i] >= 0 ? pfd[sock_at[i]].revents :
 		    0, now);
-	if (out_at < 0 || (pfd[out_at].revents & (POLLOUT | POLLERR |
-	    POLLHUP)))
-		output();
+	if (!run.out_gone && handler_io(pfd + h_at, h_n, now) < 0) {
+		run.out_gone = 1;
+		run.stop = 1;
+	}
+	if (out_io(pfd + o_at, o_n, now) < 0)
+		die(EXIT_AUTH, "Slack refused the bot token while sending a "
+		    "reply; check SLACK_BOT_TOKEN");
 	for (i = 0; i < NSOCK; i++) {
 		timers(&socks[i], now);
 		/* Acks and pongs of this turn leave together. */
@@ -865,80 +834,89 @@ turn(void)
 	}
 }
 
-/* Closes every socket and writes what the FIFO holds, within 2 s. */
+/*
+ * Stops within 2 s: closes every socket (close frame, close_notify),
+ * lets the handlers finish and the replies go, writes what the FIFO
+ * holds.
+ */
 static void
 shutdown_all(void)
 {
-	struct pollfd pfd[1 + NSOCK];
-	int64_t now = now_ms(), end = now + 1800;
-	int i, n, at[NSOCK];
+	int64_t end = now_ms() + 1800;
+	int i, busy;
 
 	log_msg(LOG_INFO, "stopping: %llu events delivered, %llu repeats "
 	    "skipped", run.events, run.dups);
+	handler_stop();
 	for (i = 0; i < NSOCK; i++)
 		if (socks[i].state != S_FREE)
-			start_close(&socks[i], WS_CLOSE_NORMAL, now);
-	while ((now = now_ms()) < end) {
-		output();
-		n = 0;
-		if (queue_count(&fifo) > 0 && !run.out_closed) {
-			pfd[n].fd = 1;
-			pfd[n++].events = POLLOUT;
-		}
-		for (i = 0; i < NSOCK; i++) {
-			at[i] = -1;
-			if (socks[i].state == S_FREE)
-				continue;
-			at[i] = n;
-			pfd[n].fd = socks[i].c.fd;
-			pfd[n++].events = conn_want(&socks[i].c, 0) | POLLIN;
-		}
-		if (n == 0)
+			start_close(&socks[i], WS_CLOSE_NORMAL, now_ms());
+	while (now_ms() < end) {
+		busy = !(run.out_gone || handler_idle()) || out_pending() > 0;
+		for (i = 0; i < NSOCK; i++)
+			if (socks[i].state != S_FREE)
+				busy = 1;
+		if (!busy)
 			break;
-		if (poll(pfd, (nfds_t)n, (int)(end - now)) < 0 &&
-		    errno != EINTR)
-			break;
-		now = now_ms();
-		for (i = 0; i < NSOCK; i++) {
-			if (at[i] < 0)
-				continue;
-			sock_io(&socks[i], pfd[at[i]].revents, now);
-			if (socks[i].state == S_CLOSING && now >= socks[i].t_close)
-				drop(&socks[i]);
-			if (socks[i].state != S_FREE && socks[i].state != S_CLOSING)
-				drop(&socks[i]);
-		}
+		turn(end);
 	}
 	for (i = 0; i < NSOCK; i++)
 		if (socks[i].state != S_FREE)
 			drop(&socks[i]);
-	if (queue_count(&fifo) > 0)
-		log_msg(LOG_WARN, "%zu events could not be written before "
-		    "exit", queue_count(&fifo));
+	if (!handler_idle())
+		log_msg(LOG_WARN, "stopped with %zu events not delivered",
+		    queue_count(&fifo));
+	if (out_pending() > 0)
+		log_msg(LOG_WARN, "stopped with %zu replies not sent",
+		    out_pending());
+}
+
+/* RTM: sends a simple message (JSON without id) over the live socket. */
+static int
+rtm_send(const char *json, size_t n)
+{
+	static char buf[16 * 1024];
+	int i, k;
+
+	for (i = 0; i < NSOCK; i++)
+		if (socks[i].state == S_LIVE && !socks[i].retiring)
+			break;
+	if (i == NSOCK || n < 2 || json[0] != '{')
+		return -1;
+	k = snprintf(buf, sizeof buf, "{\"id\":%lld,%.*s",
+	    socks[i].rtm_id + 1, (int)(n - 1), json + 1);
+	if (k < 0 || (size_t)k >= sizeof buf ||
+	    send_frame(&socks[i], WS_OP_TEXT, buf, (size_t)k) < 0)
+		return -1;
+	socks[i].rtm_id++;
+	return 0;
 }
 
 static const char run_usage[] =
-"usage: slackbot run [--socket | --rtm] [--ping SECONDS] [--dead SECONDS]";
+"usage: slackbot run [--socket | --rtm] [--ping S] [--dead S]\n"
+"           [--exec CMD [-j N] [--timeout S] | --pipe CMD]\n"
+"           [--reply thread|channel|none] [--reply-via api|ws] [--rate N]\n"
+"           [--all] [--edits] [--allow-users U1,U2]";
 
-/* A whole number of seconds in [1, max] from an option, or die. */
+/* A whole number in [lo, hi] from an option, or die. */
 static int
-seconds_opt(const char *name, const char *v, int max)
+number_opt(const char *name, const char *v, int lo, int hi)
 {
 	uint64_t n;
 
-	if (parse_u64(v, strlen(v), (uint64_t)max, &n) < 0 || n == 0)
-		die(EXIT_USAGE, "run: %s wants a number of seconds from 1 to "
-		    "%d", name, max);
-	return (int)n * 1000;
+	if (parse_u64(v, strlen(v), (uint64_t)hi, &n) < 0 || n < (uint64_t)lo)
+		die(EXIT_USAGE, "run: %s wants a whole number from %d to %d",
+		    name, lo, hi);
+	return (int)n;
 }
 
-/* Learns who we are, and fails early on a refused bot token. */
+/* Learns who the bot is (for the filters); fails early on a bad token. */
 static void
 whoami(void)
 {
 	struct api_call k = { "auth.test", NULL, 0, "", 0, -1 };
 	char user[128], team[128];
-	int u, t;
+	int i;
 
 	if ((k.token = cfg.bot_token) == NULL)
 		return;
@@ -948,13 +926,20 @@ whoami(void)
 		log_msg(LOG_WARN, "auth.test: %s; going on", api.error);
 		return;
 	}
-	if ((u = api_field(&api, "user")) < 0 || json_unescape(api.body,
-	    &api.tok[u], user, sizeof user, NULL) < 0)
+	if ((i = api_field(&api, "user_id")) >= 0)
+		json_unescape(api.body, &api.tok[i], run.self_user,
+		    sizeof run.self_user, NULL);
+	if ((i = api_field(&api, "bot_id")) >= 0)
+		json_unescape(api.body, &api.tok[i], run.self_bot,
+		    sizeof run.self_bot, NULL);
+	if ((i = api_field(&api, "user")) < 0 || json_unescape(api.body,
+	    &api.tok[i], user, sizeof user, NULL) < 0)
 		snprintf(user, sizeof user, "?");
-	if ((t = api_field(&api, "team")) < 0 || json_unescape(api.body,
-	    &api.tok[t], team, sizeof team, NULL) < 0)
+	if ((i = api_field(&api, "team")) < 0 || json_unescape(api.body,
+	    &api.tok[i], team, sizeof team, NULL) < 0)
 		snprintf(team, sizeof team, "?");
-	log_msg(LOG_INFO, "signed in as %s in %s", user, team);
+	log_msg(LOG_INFO, "signed in as %s (%s) in %s", user, run.self_user,
+	    team);
 }
 
 /* see run.h */
@@ -966,27 +951,86 @@ cmd_run(int argc, char **argv)
 		{ "rtm",	no_argument,		NULL, 'r' },
 		{ "ping",	required_argument,	NULL, 'p' },
 		{ "dead",	required_argument,	NULL, 'd' },
+		{ "exec",	required_argument,	NULL, 'e' },
+		{ "pipe",	required_argument,	NULL, 'P' },
+		{ "timeout",	required_argument,	NULL, 't' },
+		{ "reply",	required_argument,	NULL, 'R' },
+		{ "reply-via",	required_argument,	NULL, 'V' },
+		{ "rate",	required_argument,	NULL, 'a' },
+		{ "all",	no_argument,		NULL, 'A' },
+		{ "edits",	no_argument,		NULL, 'E' },
+		{ "allow-users", required_argument,	NULL, 'u' },
 		{ NULL,		0,			NULL, 0 }
 	};
+	struct handler_opts *h = &run.h;
 	struct sigaction sa;
+	char err[320];
 	struct stat st;
-	int c, i, force = -1;
+	int c, i, force = -1, rate = 1;
 
 	run.ping_ms = 10000;
 	run.dead_ms = 30000;
-	while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1)
+	h->mode = H_PRINT;
+	h->jobs = 4;
+	h->timeout_ms = 30000;
+	h->reply = REPLY_THREAD;
+	while ((c = getopt_long(argc, argv, "+j:", opts, NULL)) != -1)
 		switch (c) {
 		case 's':
-			force = SLACK_SOCKET;
-			break;
 		case 'r':
-			force = SLACK_RTM;
+			force = c == 's' ? SLACK_SOCKET : SLACK_RTM;
 			break;
 		case 'p':
-			run.ping_ms = seconds_opt("--ping", optarg, 3600);
+			run.ping_ms = number_opt("--ping", optarg, 1, 3600) *
+			    1000;
 			break;
 		case 'd':
-			run.dead_ms = seconds_opt("--dead", optarg, 3600);
+			run.dead_ms = number_opt("--dead", optarg, 1, 3600) *
+			    1000;
+			break;
+		case 'e':
+		case 'P':
+			if (h->mode != H_PRINT || *optarg == '\0')
+				die(EXIT_USAGE, "run: one --exec or --pipe, with "
+				    "a command");
+			h->mode = c == 'e' ? H_EXEC : H_PIPE;
+			h->cmd = optarg;
+			break;
+		case 'j':
+			h->jobs = number_opt("-j", optarg, 1, JOBS_MAX);
+			break;
+		case 't':
+			h->timeout_ms = number_opt("--timeout", optarg, 1,
+			    86400) * 1000;
+			break;
+		case 'R':
+			if (strcmp(optarg, "thread") == 0)
+				h->reply = REPLY_THREAD;
+			else if (strcmp(optarg, "channel") == 0)
+				h->reply = REPLY_CHANNEL;
+			else if (strcmp(optarg, "none") == 0)
+				h->reply = REPLY_NONE;
+			else
+				die(EXIT_USAGE, "run: --reply thread, channel or "
+				    "none");
+			break;
+		case 'V':
+			if (strcmp(optarg, "ws") != 0 &&
+			    strcmp(optarg, "api") != 0)
+				die(EXIT_USAGE, "run: --reply-via api or ws");
+			run.reply_ws = strcmp(optarg, "ws") == 0;
+			break;
+		case 'a':
+			rate = number_opt("--rate", optarg, 0, 100);
+			break;
+		case 'A':
+			h->filter.all = 1;
+			break;
+		case 'E':
+			h->filter.edits = 1;
+			break;
+		case 'u':
+			h->filter.allow = optarg;
 			break;
 		default:
 			die(EXIT_USAGE, "%s", run_usage);
@@ -1004,6 +1048,13 @@ cmd_run(int argc, char **argv)
 	if (run.proto == SLACK_RTM && cfg.bot_token == NULL)
 		die(EXIT_CONFIG, "no token: set SLACK_APP_TOKEN (xapp-...) for "
 		    "Socket Mode, or SLACK_BOT_TOKEN for RTM");
+	if ((h->mode == H_PIPE || (h->mode == H_EXEC &&
+	    h->reply != REPLY_NONE)) && cfg.bot_token == NULL)
+		die(EXIT_CONFIG, "handlers' answers are posted with the bot "
+		    "token: set SLACK_BOT_TOKEN (or run --exec with --reply "
+		    "none)");
+	if (run.reply_ws && run.proto != SLACK_RTM)
+		die(EXIT_USAGE, "run: --reply-via ws needs RTM (--rtm)");
 	setup_network();
 	queue_init(&fifo, fifo_buf, sizeof fifo_buf);
 	for (i = 0; i < NSOCK; i++)
@@ -1020,19 +1071,28 @@ cmd_run(int argc, char **argv)
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_signal;
 	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = SA_RESTART;
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGCHLD, &sa, NULL);
 	/* Never block the loop on a slow reader of our output. */
 	run.out_flags = fcntl(1, F_GETFL);
-	if (fstat(1, &st) == 0 && !S_ISREG(st.st_mode) && run.out_flags >= 0)
+	if (h->mode == H_PRINT && fstat(1, &st) == 0 && !S_ISREG(st.st_mode) &&
+	    run.out_flags >= 0)
 		fcntl(1, F_SETFL, run.out_flags | O_NONBLOCK);
 	whoami();
+	h->filter.self_user = run.self_user;
+	h->filter.self_bot = run.self_bot;
+	handler_init(h, &fifo);
+	if (out_init(cfg.api_url, &cfg.proxy, cfg.bot_token, rate,
+	    run.reply_ws ? rtm_send : NULL, err, sizeof err) < 0)
+		die(EXIT_CONFIG, "SLACK_API_URL: %s", err);
 	log_msg(LOG_DEBUG, "connecting with %s", mode_name());
 	while (!run.stop)
-		turn();
+		turn(INT64_MAX);
 	shutdown_all();
-	if (run.out_flags >= 0)
+	if (h->mode == H_PRINT && run.out_flags >= 0)
 		fcntl(1, F_SETFL, run.out_flags);
 	return EXIT_OK;
 }

@@ -1,0 +1,1002 @@
+/*
+ * handler.c: see handler.h.
+ *
+ * FIFO records are a tag byte and an event's JSON.  The tag is upper
+ * case ('E', 'S', 'I') until the filters have judged the record; a record
+ * a handler gets turns lower case; one that is delivered (or that no
+ * handler wants) gets 'x', and records tagged 'x' leave from the head.
+ * Records never move while queued, so a process being fed points straight
+ * into its record.  In exec mode up to -j handlers run at once, started in
+ * FIFO order.
+ *
+ * In pipe mode records are delivered strictly in order, and a record
+ * stays queued until the handler has read it, not merely until it is in
+ * the pipe: we keep the pipe's read end too and ask it (FIONREAD) how
+ * much is still unread.  When the handler dies, what it had not read goes
+ * again, whole, to the next one.
+ *
+ * Children run /bin/sh -c CMD in a process group of their own (so that a
+ * timeout reaches what the shell started), with no token in their
+ * environment, standard input and output on non-blocking pipes and
+ * standard error shared with ours.  SIGCHLD reaches the loop through run's
+ * self-pipe; handler_io() reaps with waitpid(WNOHANG) every turn.
+ */
+#include <sys/types.h>
+#include <sys/ioctl.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "handler.h"
+#include "http.h"
+#include "json.h"
+#include "log.h"
+#include "out.h"
+#include "util.h"
+
+#define KILL_GRACE_MS	5000	/* from SIGTERM to SIGKILL */
+#define SEEN_MAX	256	/* recent (channel, ts) handled */
+#define ENV_MAX		512	/* environment strings of a child */
+#define RESTART_MAX_MS	60000	/* pipe handler restart backoff ceiling */
+#define IOV_BATCH	256	/* lines per writev() in print mode */
+#define PIPE_UNREAD_MAX	1024	/* records in the pipe, not yet read */
+
+extern char	**environ;
+
+struct child {
+	pid_t		 pid;		/* 0: free slot */
+	int		 in, out;	/* our ends of its stdin, stdout */
+	unsigned char	*rec;		/* its record, while stdin is written */
+	const char	*data;		/* the event's JSON in that record */
+	size_t		 len, off;	/* bytes of it, and written so far */
+	int		 exited, status, eof, truncated, timed_out;
+	int		 judged;	/* its end has been logged */
+	uint64_t	 seq;		/* started after every lower one */
+	size_t		 answer;	/* bytes of buf to post */
+	int64_t		 deadline, kill_at;
+	int		 kind;
+	char		 channel[32], thread[32], ts[32];
+	char		 url[512];	/* response_url of a command */
+	size_t		 outlen;
+	char		 buf[EXEC_OUT_MAX];	/* what it printed */
+};
+
+static struct {
+	struct handler_opts o;
+	struct queue	*fifo;
+	int		 stopping;
+	size_t		 out_off;	/* print: bytes of the head line written */
+	struct child	 kids[JOBS_MAX];
+	struct child	 co;		/* the pipe handler */
+	int		 co_rfd;	/* our copy of its stdin's read end */
+	uint64_t	 co_wrote;	/* bytes written to it */
+	uint64_t	 co_end[PIPE_UNREAD_MAX]; /* where each record ends */
+	size_t		 co_first, co_count; /* records written, not read */
+	int		 co_blocked;	/* the pipe was full */
+	char		 line[PIPE_LINE_MAX];	/* its output, a line */
+	size_t		 linelen;
+	int		 co_skip;	/* discarding an over-long line */
+	int		 co_held;	/* a complete line waits for room */
+	int		 co_fails;
+	int64_t		 co_next;	/* restart not before */
+	int64_t		 co_started;
+	uint64_t	 seq;		/* handlers started */
+	uint64_t	 seen[SEEN_MAX];
+	size_t		 nseen;
+	char		*envp[ENV_MAX];
+	char		 envbuf[ENV_BUF_MAX];
+	struct json_tok	 tok[512];
+	char		 form[API_REQ_MAX];
+} h;
+
+static void
+nonblock(int fd)
+{
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+	fcntl(fd, F_SETFD, FD_CLOEXEC);
+}
+
+/* see handler.h */
+void
+handler_init(const struct handler_opts *o, struct queue *fifo)
+{
+	h.o = *o;
+	h.fifo = fifo;
+	h.co.in = h.co.out = h.co_rfd = -1;
+}
+
+/* Has this (channel, ts) been handled lately?  Remembers it. */
+static int
+seen(const struct event *ev)
+{
+	uint64_t k = 0xcbf29ce484222325ull;
+	size_t i;
+
+	if (ev->ts.n == 0)
+		return 0;
+	for (i = 0; i < ev->channel.n; i++)
+		k = (k ^ (unsigned char)ev->channel.p[i]) * 0x100000001b3ull;
+	k = (k ^ '/') * 0x100000001b3ull;
+	for (i = 0; i < ev->ts.n; i++)
+		k = (k ^ (unsigned char)ev->ts.p[i]) * 0x100000001b3ull;
+	for (i = 0; i < SEEN_MAX; i++)
+		if (h.seen[i] == k)
+			return 1;
+	h.seen[h.nseen++ % SEEN_MAX] = k;
+	return 0;
+}
+
+/*
+ * Reads a record and decides: 1 a handler gets it (ev filled), 0 not.
+ */
+static int
+wanted(unsigned char *p, size_t n, struct event *ev)
+{
+	const char *why;
+
+	if (event_read((const char *)p, n, h.tok, sizeof h.tok /
+	    sizeof h.tok[0], ev) < 0) {
+		log_msg(LOG_WARN, "skipped an event that is not a JSON object");
+		return 0;
+	}
+	if (!event_wanted(ev, &h.o.filter, &why)) {
+		log_msg(LOG_DEBUG, "no handler for a %.*s event: %s",
+		    (int)ev->type.n, ev->type.p, why);
+		return 0;
+	}
+	if ((ev->kind == EV_MESSAGE || ev->kind == EV_MENTION) && seen(ev)) {
+		log_msg(LOG_DEBUG, "%.*s at %.*s already handled",
+		    (int)ev->channel.n, ev->channel.p, (int)ev->ts.n, ev->ts.p);
+		return 0;
+	}
+	return 1;
+}
+
+/* Drops delivered records from the head of the FIFO. */
+static void
+pop_done(void)
+{
+	unsigned char *p;
+	size_t n;
+
+	while ((p = queue_peek(h.fifo, &n)) != NULL && n > 0 && p[0] == 'x')
+		queue_pop(h.fifo);
+}
+
+/* The environment of a child: ours without tokens, then vars. */
+static char **
+environment(char **vars, int nvars)
+{
+	static const char *const hidden[] = {
+		"SLACK_BOT_TOKEN=", "SLACK_APP_TOKEN=", "SLACK_TOKEN_FILE=",
+		"SLACK_APP_TOKEN_FILE=", "SLACK_CHANNEL=", "SLACK_USER=",
+		"SLACK_TEXT=", "SLACK_TS=", "SLACK_THREAD_TS=",
+		"SLACK_EVENT_TYPE=", "SLACK_TEAM=", "SLACK_COMMAND=",
+	};
+	size_t n = 0, i;
+	char **e;
+
+	for (e = environ; *e != NULL && n + (size_t)nvars + 1 < ENV_MAX; e++) {
+		for (i = 0; i < sizeof hidden / sizeof hidden[0]; i++)
+			if (strncmp(*e, hidden[i], strlen(hidden[i])) == 0)
+				break;
+		if (i == sizeof hidden / sizeof hidden[0])
+			h.envp[n++] = *e;
+	}
+	for (i = 0; i < (size_t)nvars; i++)
+		h.envp[n++] = vars[i];
+	h.envp[n] = NULL;
+	return h.envp;
+}
+
+/*
+ * Starts /bin/sh -c cmd on two pipes; fills c's pid and descriptors.
+ * With keep, *keep gets our own copy of the read end of its stdin.
+ */
+static int
+spawn(struct child *c, char **envp, int *keep)
+{
+	char *argv[] = { "sh", "-c", (char *)h.o.cmd, NULL };
+	int in[2], out[2], i;
+	sigset_t all;
+
+	if (pipe(in) < 0)
+		goto fail;
+	if (pipe(out) < 0) {
+		close(in[0]);
+		close(in[1]);
+		goto fail;
+	}
+	for (i = 0; i < 2; i++) {
+		fcntl(in[i], F_SETFD, FD_CLOEXEC);
+		fcntl(out[i], F_SETFD, FD_CLOEXEC);
+	}
+	if ((c->pid = fork()) < 0) {
+		for (i = 0; i < 2; i++) {
+			close(in[i]);
+			close(out[i]);
+		}
+		goto fail;
+	}
+	if (c->pid == 0) {
+		/* The child: its own group, default signals, the pipes. */
+		setpgid(0, 0);
+		signal(SIGPIPE, SIG_DFL);
+		signal(SIGTERM, SIG_DFL);
+		signal(SIGINT, SIG_DFL);
+		signal(SIGHUP, SIG_DFL);
+		signal(SIGCHLD, SIG_DFL);
+		sigemptyset(&all);
+		sigprocmask(SIG_SETMASK, &all, NULL);
+		if (dup2(in[0], 0) < 0 || dup2(out[1], 1) < 0)
+			_exit(127);
+		execve("/bin/sh", argv, envp);
+		_exit(127);
+	}
+	setpgid(c->pid, c->pid);
+	if (keep != NULL)
+		*keep = in[0];
+	else
+		close(in[0]);
+	close(out[1]);
+	c->in = in[1];
+	c->out = out[0];
+	nonblock(c->in);
+	nonblock(c->out);
+	c->exited = c->eof = c->truncated = c->timed_out = c->judged = 0;
+	c->kill_at = 0;
+	c->outlen = 0;
+	return 0;
+fail:
+	log_msg(LOG_ERR, "cannot start the handler: %s", strerror(errno));
+	c->pid = 0;
+	return -1;
+}
+
+/* Writes what is left of the record to c's stdin; 1 when all is out. */
+static int
+feed(struct child *c, int newline)
+{
+	struct iovec iov[2];
+	ssize_t w;
+	int k;
+
+	while (c->off < c->len + (size_t)newline) {
+		k = 0;
+		if (c->off < c->len) {
+			iov[k].iov_base = (char *)c->data + c->off;
+			iov[k++].iov_len = c->len - c->off;
+		}
+		if (newline) {
+			iov[k].iov_base = "\n";
+			iov[k++].iov_len = 1;
+		}
+		w = writev(c->in, iov, k);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return 0;
+		if (w < 0)
+			return -1;	/* EPIPE: it does not read its input */
+		c->off += (size_t)w;
+	}
+	return 1;
+}
+
+/* Frees what c holds of the FIFO and its stdin. */
+static void
+release_input(struct child *c)
+{
+	if (c->rec != NULL)
+		c->rec[0] = 'x';
+	c->rec = NULL;
+	if (c->in >= 0)
+		close(c->in);
+	c->in = -1;
+}
+
+static int
+exec_start(struct child *c, unsigned char *p, const struct event *ev,
+    int64_t now)
+{
+	char *vars[16];
+	int n;
+
+	n = event_env(ev, h.o.filter.self_user, h.envbuf, sizeof h.envbuf,
+	    vars, sizeof vars / sizeof vars[0]);
+	if (n < 0) {
+		log_msg(LOG_WARN, "an event's text is too long for the "
+		    "handler's environment; skipped");
+		p[0] = 'x';
+		return 0;
+	}
+	if (spawn(c, environment(vars, n), NULL) < 0)
+		return -1;
+	c->rec = p;
+	c->data = ev->json;
+	c->len = ev->len;
+	c->off = 0;
+	c->kind = ev->kind;
+	c->seq = ++h.seq;
+	c->deadline = now + h.o.timeout_ms;
+	c->url[0] = '\0';
+	if (event_reply(ev, h.o.reply, c->channel, sizeof c->channel,
+	    c->thread, sizeof c->thread) < 0)
+		c->channel[0] = c->thread[0] = '\0';
+	snprintf(c->ts, sizeof c->ts, "%.*s", (int)ev->ts.n, ev->ts.p);
+	if (ev->response_url.n > 0) {
+		struct json_tok t;
+
+		memset(&t, 0, sizeof t);
+		t.type = JSON_STRING;
+		t.len = (uint32_t)ev->response_url.n;
+		t.flags = JSON_ESCAPED;
+		if (json_unescape(ev->response_url.p, &t, c->url,
+		    sizeof c->url, NULL) < 0)
+			c->url[0] = '\0';
+	}
+	p[0] = (unsigned char)(p[0] | 0x20);
+	log_msg(LOG_DEBUG, "handler %d started for %s %s", (int)c->pid,
+	    c->channel, c->ts);
+	if (feed(c, 0) != 0)
+		release_input(c);
+	return 0;
+}
+
+/* Exec mode: start handlers for the oldest records, -j at a time. */
+static void
+exec_take(int64_t now)
+{
+	struct queue_cur cur = { 0, 0, 0 };
+	struct event ev;
+	unsigned char *p;
+	size_t n, i;
+
+	while ((p = queue_next(h.fifo, &cur, &n)) != NULL) {
+		if (n == 0 || p[0] == 'x' || (p[0] & 0x20))
+			continue;
+		for (i = 0; i < (size_t)h.o.jobs && h.kids[i].pid != 0; i++)
+			;
+		if (i == (size_t)h.o.jobs)
+			break;
+		if (!wanted(p, n, &ev)) {
+			p[0] = 'x';
+			continue;
+		}
+		if (exec_start(&h.kids[i], p, &ev, now) < 0)
+			break;
+	}
+}
+
+/* Reads a child's output, keeping the first EXEC_OUT_MAX bytes. */
+static void
+drain(struct child *c)
+{
+	char trash[4096];
+	ssize_t r;
+
+	while (c->out >= 0) {
+		if (c->outlen < sizeof c->buf)
+			r = read(c->out, c->buf + c->outlen,
+			    sizeof c->buf - c->outlen);
+		else
+			r = read(c->out, trash, sizeof trash);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return;
+		if (r <= 0) {
+			close(c->out);
+			c->out = -1;
+			c->eof = 1;
+			return;
+		}
+		if (c->outlen < sizeof c->buf)
+			c->outlen += (size_t)r;
+		else
+			c->truncated = 1;
+	}
+}
+
+/* Queues a handler's answer; -1 when the outgoing queue is full. */
+static int
+reply(const struct child *c, size_t n)
+{
+	struct json_w w;
+	size_t len;
+
+	if (c->url[0] != '\0') {
+		/* A slash command or an interaction answers its response_url. */
+		json_w_init(&w, h.form, sizeof h.form);
+		json_w_object(&w);
+		json_w_key(&w, "text");
+		json_w_strn(&w, c->buf, n);
+		json_w_key(&w, "response_type");
+		json_w_str(&w, h.o.reply == REPLY_CHANNEL ? "in_channel" :
+		    "ephemeral");
+		json_w_object_end(&w);
+		if (json_w_finish(&w, &len) != 0 ||
+		    strncmp(c->url, "https://", 8) != 0) {
+			log_msg(LOG_WARN, "no usable response_url for %s",
+			    c->ts);
+			return 0;
+		}
+		return out_hook(c->url, h.form, len);
+	}
+	if (c->channel[0] == '\0') {
+		log_msg(LOG_WARN, "a handler answered an event without a "
+		    "channel; nothing posted");
+		return 0;
+	}
+	return out_post(c->channel, c->thread, c->buf, n);
+}
+
+/*
+ * Is a handler of an earlier event in the same channel still to answer?
+ * Answers go out in the order of the events, whatever order the
+ * handlers end in.
+ */
+static int
+older(const struct child *c)
+{
+	size_t i;
+
+	for (i = 0; i < JOBS_MAX; i++)
+		if (h.kids[i].pid != 0 && h.kids[i].seq < c->seq &&
+		    strcmp(h.kids[i].channel, c->channel) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * A handler is over: says how once, then posts its output.  Returns 0
+ * when the slot is free again, -1 while its answer waits for room.
+ */
+static int
+exec_done(struct child *c)
+{
+	char what[120];
+
+	if (!c->judged) {
+		c->judged = 1;
+		snprintf(what, sizeof what, "event in %s at %s", c->channel[0] ?
+		    c->channel : "?", c->ts[0] ? c->ts : "?");
+		c->answer = 0;
+		if (c->timed_out)
+			log_msg(LOG_WARN, "handler timed out after %d s (%s); "
+			    "its output was dropped", h.o.timeout_ms / 1000,
+			    what);
+		else if (WIFSIGNALED(c->status))
+			log_msg(LOG_WARN, "handler killed by signal %d (%s)",
+			    WTERMSIG(c->status), what);
+		else if (WEXITSTATUS(c->status) != 0)
+			log_msg(LOG_WARN, "handler exited with status %d (%s)",
+			    WEXITSTATUS(c->status), what);
+		else {
+			c->answer = c->outlen;
+			while (c->answer > 0 && strchr("\n\r \t",
+			    c->buf[c->answer - 1]) != NULL)
+				c->answer--;
+			if (c->truncated)
+				log_msg(LOG_WARN, "handler printed more than %d "
+				    "bytes (%s); only those are posted",
+				    EXEC_OUT_MAX, what);
+		}
+		release_input(c);
+	}
+	if (c->answer > 0 && h.o.reply != REPLY_NONE && (older(c) ||
+	    reply(c, c->answer) < 0))
+		return -1;
+	c->pid = 0;
+	return 0;
+}
+
+/* Pipe mode: one action line from the handler.  -1: no room, retry. */
+static int
+action(char *line, size_t n)
+{
+	char target[512], chan[64];
+	struct json_w w;
+	size_t len = 0, k;
+	int t, i, args, rc;
+
+	while (n > 0 && (line[n - 1] == '\r' || line[n - 1] == ' '))
+		n--;
+	if (n == 0)
+		return 0;
+	t = json_parse(line, n, h.tok, sizeof h.tok / sizeof h.tok[0], 2,
+	    NULL);
+	if (t < 1 || h.tok[0].type != JSON_OBJECT) {
+		log_msg(LOG_WARN, "pipe handler printed a line that is not a "
+		    "JSON object; skipped: %.*s", (int)(n < 60 ? n : 60), line);
+		return 0;
+	}
+	if ((i = json_find(line, h.tok, 0, "method")) >= 0 &&
+	    h.tok[i].type == JSON_STRING &&
+	    json_unescape(line, &h.tok[i], target, sizeof target, NULL) == 0) {
+		/* Form fields; values that are not strings go as JSON. */
+		args = json_find(line, h.tok, 0, "args");
+		if (args >= 0 && h.tok[args].type != JSON_OBJECT)
+			goto bad;
+		for (i = args >= 0 ? json_first(h.tok, args) : -1; i >= 0;
+		    i = json_next(h.tok, args, i)) {
+			if (len > 0 && len < sizeof h.form)
+				h.form[len++] = '&';
+			if (json_unescape(line, &h.tok[i], chan, sizeof chan,
+			    &k) < 0 || (k = http_form_escape(h.form + len,
+			    sizeof h.form - len, chan, k)) == (size_t)-1)
+				goto big;
+			len += k;
+			if (len + 1 >= sizeof h.form)
+				goto big;
+			h.form[len++] = '=';
+			if (h.tok[i + 1].type == JSON_STRING) {
+				if (json_unescape(line, &h.tok[i + 1], h.envbuf,
+				    sizeof h.envbuf, &k) < 0)
+					goto big;
+				k = http_form_escape(h.form + len,
+				    sizeof h.form - len, h.envbuf, k);
+			} else
+				k = http_form_escape(h.form + len,
+				    sizeof h.form - len, line +
+				    h.tok[i + 1].start, h.tok[i + 1].len);
+			if (k == (size_t)-1)
+				goto big;
+			len += k;
+		}
+		return out_call(target, h.form, len);
+	}
+	if ((i = json_find(line, h.tok, 0, "response_url")) >= 0 &&
+	    h.tok[i].type == JSON_STRING &&
+	    json_unescape(line, &h.tok[i], target, sizeof target, NULL) == 0) {
+		/* Everything but the URL is the message. */
+		json_w_init(&w, h.form, sizeof h.form);
+		json_w_object(&w);
+		for (i = json_first(h.tok, 0); i >= 0;
+		    i = json_next(h.tok, 0, i)) {
+			if (json_eq(line, &h.tok[i], "response_url"))
+				continue;
+			json_w_tok(&w, line, &h.tok[i]);
+			json_w_tok(&w, line, &h.tok[i + 1]);
+		}
+		json_w_object_end(&w);
+		if (json_w_finish(&w, &len) != 0)
+			goto big;
+		if ((rc = out_hook(target, h.form, len)) < 0 &&
+		    strncmp(target, "https://", 8) != 0)
+			goto bad;
+		return rc;
+	}
+	if ((i = json_find(line, h.tok, 0, "channel")) >= 0 &&
+	    h.tok[i].type == JSON_STRING &&
+	    json_unescape(line, &h.tok[i], chan, sizeof chan, NULL) == 0 &&
+	    (json_find(line, h.tok, 0, "text") >= 0 ||
+	    json_find(line, h.tok, 0, "blocks") >= 0 ||
+	    json_find(line, h.tok, 0, "attachments") >= 0))
+		return out_post_json(chan, line + h.tok[0].start,
+		    h.tok[0].len);
+bad:
+	log_msg(LOG_WARN, "pipe handler printed a line that is no action "
+	    "(it needs \"method\", \"response_url\" or \"channel\" with "
+	    "\"text\"); skipped: %.*s", (int)(n < 60 ? n : 60), line);
+	return 0;
+big:
+	log_msg(LOG_WARN, "pipe handler printed an action too large to send; "
+	    "skipped");
+	return 0;
+}
+
+/* Pipe mode: reads the handler's output, acting on each line. */
+static void
+pipe_read(void)
+{
+	struct child *c = &h.co;
+	char *nl;
+	ssize_t r;
+	size_t k;
+
+	for (;;) {
+		/* Complete lines first: they may wait for queue room. */
+		while ((nl = memchr(h.line, '\n', h.linelen)) != NULL) {
+			k = (size_t)(nl - h.line);
+			if (!h.co_skip && action(h.line, k) < 0) {
+				h.co_held = 1;
+				return;
+			}
+			h.co_skip = 0;
+			h.co_held = 0;
+			memmove(h.line, nl + 1, h.linelen - k - 1);
+			h.linelen -= k + 1;
+		}
+		if (h.linelen == sizeof h.line) {
+			log_msg(LOG_WARN, "pipe handler printed a line longer "
+			    "than %d bytes; skipped", PIPE_LINE_MAX);
+			h.co_skip = 1;
+			h.linelen = 0;
+		}
+		if (c->out < 0)
+			return;
+		r = read(c->out, h.line + h.linelen, sizeof h.line -
+		    h.linelen);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return;
+		if (r <= 0) {
+			close(c->out);
+			c->out = -1;
+			c->eof = 1;
+			return;
+		}
+		h.linelen += (size_t)r;
+	}
+}
+
+/* Pipe mode: (re)starts the handler when it is time. */
+static void
+pipe_start(int64_t now)
+{
+	struct child *c = &h.co;
+
+	if (c->pid != 0 || h.stopping || now < h.co_next)
+		return;
+	if (spawn(c, environment(NULL, 0), &h.co_rfd) < 0) {
+		h.co_next = now + 1000;
+		return;
+	}
+	h.co_started = now;
+	h.linelen = 0;
+	h.co_skip = 0;
+	h.co_held = 0;
+	log_msg(LOG_INFO, "pipe handler started (pid %d)", (int)c->pid);
+}
+
+/* Pipe mode: records the handler has read are delivered. */
+static void
+pipe_consumed(void)
+{
+	struct queue_cur cur = { 0, 0, 0 };
+	unsigned char *p;
+	uint64_t done;
+	size_t n;
+	int unread;
+
+	if (h.co_count == 0 || h.co_rfd < 0 ||
+	    ioctl(h.co_rfd, FIONREAD, &unread) < 0)
+		return;
+	done = h.co_wrote - (uint64_t)unread;
+	while (h.co_count > 0 && h.co_end[h.co_first] <= done &&
+	    (p = queue_next(h.fifo, &cur, &n)) != NULL) {
+		if (p[0] == 'x')
+			continue;
+		p[0] = 'x';
+		h.co_first = (h.co_first + 1) % PIPE_UNREAD_MAX;
+		h.co_count--;
+	}
+	pop_done();
+}
+
+/* Pipe mode: feeds records to the handler, strictly in order. */
+static void
+pipe_take(void)
+{
+	struct queue_cur cur = { 0, 0, 0 };
+	struct child *c = &h.co;
+	struct event ev;
+	unsigned char *p;
+	size_t n, skip = h.co_count;
+
+	h.co_blocked = 0;
+	if (c->pid == 0 || c->in < 0)
+		return;
+	while ((p = queue_next(h.fifo, &cur, &n)) != NULL) {
+		if (n == 0 || p[0] == 'x')
+			continue;
+		if ((p[0] & 0x20) && skip > 0) {
+			skip--;		/* written, not yet read */
+			continue;
+		}
+		if (h.co_count == PIPE_UNREAD_MAX)
+			return;
+		if (!(p[0] & 0x20)) {
+			if (!wanted(p, n, &ev)) {
+				p[0] = 'x';
+				continue;
+			}
+			p[0] = (unsigned char)(p[0] | 0x20);
+		}
+		if (c->rec != p) {
+			c->rec = p;
+			c->data = (const char *)p + 1;
+			c->len = n - 1;
+			c->off = 0;
+		}
+		switch (feed(c, 1)) {
+		case 0:
+			h.co_blocked = 1;
+			return;
+		case 1:
+			h.co_wrote += c->len + 1;
+			h.co_end[(h.co_first + h.co_count++) % PIPE_UNREAD_MAX] =
+			    h.co_wrote;
+			c->rec = NULL;
+			break;
+		default:
+			/* It closed its input: it is going away. */
+			close(c->in);
+			c->in = -1;
+			return;
+		}
+	}
+}
+
+/*
+ * Pipe mode: the handler ended.  What it had not read stays queued for
+ * the next one, which starts after a pause.
+ */
+static void
+pipe_ended(int64_t now)
+{
+	struct child *c = &h.co;
+	int64_t delay = 1000;
+	int i;
+
+	pipe_consumed();
+	if (c->in >= 0)
+		close(c->in);
+	if (c->out >= 0)
+		close(c->out);
+	if (h.co_rfd >= 0)
+		close(h.co_rfd);
+	c->in = c->out = h.co_rfd = -1;
+	c->pid = 0;
+	c->rec = NULL;
+	h.co_count = h.co_first = 0;
+	h.co_wrote = 0;
+	h.linelen = 0;
+	if (now - h.co_started >= RESTART_MAX_MS)
+		h.co_fails = 0;
+	for (i = 0; i < h.co_fails && delay < RESTART_MAX_MS; i++)
+		delay *= 2;
+	if (delay > RESTART_MAX_MS)
+		delay = RESTART_MAX_MS;
+	h.co_fails++;
+	h.co_next = now + delay;
+	if (h.stopping)
+		return;
+	if (WIFSIGNALED(c->status))
+		log_msg(LOG_WARN, "pipe handler killed by signal %d; restarting "
+		    "it in %d s", WTERMSIG(c->status), (int)(delay / 1000));
+	else
+		log_msg(LOG_WARN, "pipe handler exited with status %d; "
+		    "restarting it in %d s", WEXITSTATUS(c->status),
+		    (int)(delay / 1000));
+}
+
+/* Print mode: the lines ready, one writev() for up to IOV_BATCH. */
+static int
+print(void)
+{
+	static const char nl = '\n';
+	struct iovec iov[IOV_BATCH * 2];
+	struct queue_cur cur = { 0, 0, 0 };
+	unsigned char *p, *q;
+	size_t n, k = 0, off = h.out_off;
+	ssize_t r;
+
+	while (k < IOV_BATCH * 2 && (p = queue_next(h.fifo, &cur, &n)) !=
+	    NULL) {
+		if (n == 0)
+			continue;
+		/* Slack's JSON is compact; a blank between tokens must not
+		 * split the line. */
+		for (q = p + 1; (q = memchr(q, '\n', n - (size_t)(q - p))) !=
+		    NULL; q++)
+			*q = ' ';
+		if (off < n - 1) {
+			iov[k].iov_base = p + 1 + off;
+			iov[k++].iov_len = n - 1 - off;
+		}
+		iov[k].iov_base = (void *)&nl;
+		iov[k++].iov_len = 1;
+		off = 0;
+	}
+	if (k == 0)
+		return 0;
+	while ((r = writev(1, iov, (int)k)) < 0 && errno == EINTR)
+		;
+	if (r < 0) {
+		if (errno == EAGAIN || errno == EWOULDBLOCK)
+			return 0;
+		log_msg(errno == EPIPE ? LOG_INFO : LOG_ERR, "standard output: "
+		    "%s; stopping", strerror(errno));
+		return -1;
+	}
+	/* Drop the lines written in full; remember where the next stops. */
+	n = (size_t)r + h.out_off;
+	while ((p = queue_peek(h.fifo, &k)) != NULL && n >= k) {
+		n -= k;
+		queue_pop(h.fifo);
+	}
+	h.out_off = n;
+	return 0;
+}
+
+/* Collects the children that ended. */
+static void
+reap(int64_t now)
+{
+	struct child *c;
+	pid_t pid;
+	size_t i;
+	int st;
+
+	while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
+		c = pid == h.co.pid ? &h.co : NULL;
+		for (i = 0; c == NULL && i < JOBS_MAX; i++)
+			if (h.kids[i].pid == pid)
+				c = &h.kids[i];
+		if (c == NULL)
+			continue;
+		c->exited = 1;
+		c->status = st;
+		if (c == &h.co)
+			pipe_ended(now);
+	}
+}
+
+/* Timeouts: SIGTERM to the handler's group, then SIGKILL. */
+static void
+timeouts(struct child *c, int64_t now)
+{
+	if (c->pid == 0 || c->exited)
+		return;
+	if (c->kill_at == 0 && now >= c->deadline) {
+		log_msg(LOG_WARN, "handler still running after %d s (event in "
+		    "%s at %s); stopping it", h.o.timeout_ms / 1000, c->channel,
+		    c->ts);
+		c->timed_out = 1;
+		kill(-c->pid, SIGTERM);
+		c->kill_at = now + KILL_GRACE_MS;
+	} else if (c->kill_at != 0 && now >= c->kill_at) {
+		kill(-c->pid, SIGKILL);
+		c->kill_at = INT64_MAX;
+	}
+}
+
+static void
+add(struct pollfd *pfd, int max, int *n, int fd, short ev)
+{
+	if (fd >= 0 && *n < max) {
+		pfd[*n].fd = fd;
+		pfd[*n].events = ev;
+		pfd[*n].revents = 0;
+		(*n)++;
+	}
+}
+
+/* see handler.h */
+int
+handler_poll(struct pollfd *pfd, int max, int64_t *wake)
+{
+	struct child *c;
+	int n = 0, i;
+
+	switch (h.o.mode) {
+	case H_PRINT:
+		if (queue_count(h.fifo) > 0)
+			add(pfd, max, &n, 1, POLLOUT);
+		break;
+	case H_EXEC:
+		for (i = 0; i < JOBS_MAX; i++) {
+			c = &h.kids[i];
+			if (c->pid == 0)
+				continue;
+			if (c->rec != NULL)
+				add(pfd, max, &n, c->in, POLLOUT);
+			add(pfd, max, &n, c->out, POLLIN);
+			if (!c->exited && c->kill_at != INT64_MAX) {
+				if (c->kill_at == 0 && c->deadline < *wake)
+					*wake = c->deadline;
+				else if (c->kill_at != 0 && c->kill_at < *wake)
+					*wake = c->kill_at;
+			}
+			/* Ended, with its answer waiting for room. */
+			if (c->exited && c->eof && now_ms() + 100 < *wake)
+				*wake = now_ms() + 100;
+		}
+		break;
+	case H_PIPE:
+		c = &h.co;
+		if (c->pid == 0 && !h.stopping && h.co_next < *wake)
+			*wake = h.co_next;
+		if (c->in >= 0 && h.co_blocked)
+			add(pfd, max, &n, c->in, POLLOUT);
+		/* Nothing tells when it reads: look again soon. */
+		if (h.co_count > 0 && now_ms() + 100 < *wake)
+			*wake = now_ms() + 100;
+		if (!h.co_held)
+			add(pfd, max, &n, c->out, POLLIN);
+		else if (now_ms() + 100 < *wake)
+			*wake = now_ms() + 100;
+		break;
+	}
+	return n;
+}
+
+/* see handler.h */
+int
+handler_io(const struct pollfd *pfd, int n, int64_t now)
+{
+	struct child *c;
+	int i;
+
+	(void)pfd;
+	(void)n;
+	reap(now);
+	switch (h.o.mode) {
+	case H_PRINT:
+		return print();
+	case H_EXEC:
+		for (i = 0; i < JOBS_MAX; i++) {
+			c = &h.kids[i];
+			if (c->pid == 0)
+				continue;
+			if (c->rec != NULL && feed(c, 0) != 0)
+				release_input(c);
+			drain(c);
+			timeouts(c, now);
+			if (c->exited && c->eof)
+				exec_done(c);
+		}
+		if (!h.stopping)
+			exec_take(now);
+		break;
+	case H_PIPE:
+		pipe_start(now);
+		pipe_consumed();
+		if (!h.stopping)
+			pipe_take();
+		pipe_read();
+		break;
+	}
+	pop_done();
+	return 0;
+}
+
+/* see handler.h */
+void
+handler_stop(void)
+{
+	int i;
+
+	h.stopping = 1;
+	for (i = 0; i < JOBS_MAX; i++)
+		if (h.kids[i].pid != 0 && !h.kids[i].exited)
+			kill(-h.kids[i].pid, SIGTERM);
+	/* The pipe handler sees the end of its input and may finish. */
+	if (h.co.in >= 0) {
+		close(h.co.in);
+		h.co.in = -1;
+	}
+}
+
+/* see handler.h */
+int
+handler_idle(void)
+{
+	int i;
+
+	if (h.o.mode == H_PRINT)
+		return queue_count(h.fifo) == 0;
+	for (i = 0; i < JOBS_MAX; i++)
+		if (h.kids[i].pid != 0)
+			return 0;
+	return h.co.pid == 0;
+}

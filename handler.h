@@ -1,0 +1,58 @@
+/*
+ * handler.h: the consumer side of run's FIFO.
+ *
+ * Three ways to deal with events, one per run:
+ *   print  every event as one JSON line on standard output (the default);
+ *   exec   for each event the filters let through, run a command through
+ *          /bin/sh -c with the event on its standard input and SLACK_*
+ *          variables, and post what it prints (--exec, -j, --timeout);
+ *   pipe   one long-lived process gets each event as a JSON line and
+ *          prints actions, one per line (--pipe).
+ * Records are taken from the FIFO in order and leave it only once
+ * delivered, so a slow handler leaves them queued (backpressure).  The
+ * processes are watched from run's poll() loop: nothing here blocks.
+ */
+#ifndef HANDLER_H
+#define HANDLER_H
+
+#include <poll.h>
+#include <stdint.h>
+
+#include "event.h"
+#include "queue.h"
+
+enum { H_PRINT, H_EXEC, H_PIPE };
+
+struct handler_opts {
+	int		 mode;
+	const char	*cmd;		/* exec, pipe: the shell command */
+	int		 jobs;		/* exec: handlers at once */
+	int		 timeout_ms;	/* exec: then SIGTERM, later SIGKILL */
+	int		 reply;		/* REPLY_THREAD, _CHANNEL, _NONE */
+	struct filter	 filter;
+};
+
+/* Prepares the handler side for records of fifo. */
+void	handler_init(const struct handler_opts *, struct queue *fifo);
+
+/*
+ * Adds the descriptors to wait for to pfd (at most max), lowers *wake to
+ * the next deadline, and returns how many were added.
+ */
+int	handler_poll(struct pollfd *pfd, int max, int64_t *wake);
+
+/*
+ * Moves everything along: takes records from the FIFO, feeds and reads
+ * the processes, reaps those that ended, applies timeouts.  Returns 0, or
+ * -1 when standard output is gone (print mode: nothing more can be
+ * delivered).
+ */
+int	handler_io(const struct pollfd *pfd, int n, int64_t now);
+
+/* Stops taking records; asks running processes to end. */
+void	handler_stop(void);
+
+/* 1 when nothing is running or being written any more. */
+int	handler_idle(void);
+
+#endif
