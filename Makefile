@@ -134,6 +134,11 @@ test: deps-install
 deps-install:
 	@scripts/setup
 
+# A scripted conversation with the stand-in of Slack; no workspace needed.
+demo: deps-install
+	@$(MAKE) --no-print-directory slackbot
+	@tests/demo
+
 fuzz: deps-install $(FUZZ:%=build/fuzz/%)
 	@tests/fuzz-all $(FUZZ_SECONDS) $(FUZZ:%=build/fuzz/%)
 
@@ -153,7 +158,7 @@ build/bench_json: tests/bench_json.c json.c json.h | build
 clean:
 	rm -rf build slackbot
 
-.PHONY: all deps-install test fuzz bench clean
+.PHONY: all deps-install test fuzz bench demo clean
 .SECONDARY:
 
 -include $(wildcard build/musl/*.d build/asan/*.d)
