@@ -53,6 +53,10 @@ struct api_buf {
 	size_t		 ntok;
 };
 
+/* An api_buf over four arrays (not pointers: their sizes are taken). */
+#define API_BUF(tls, out, body, tok) { (tls), sizeof(tls), (out), \
+	sizeof(out), (body), sizeof(body), (tok), sizeof(tok) / sizeof((tok)[0]) }
+
 #define API_RL_SLOTS	8		/* methods remembered as rate limited */
 
 struct api {

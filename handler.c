@@ -374,33 +374,48 @@ exec_take(int64_t now)
 	}
 }
 
+/*
+ * Reads what c printed into buf: the bytes read, or 0 when there are
+ * none now or its output has ended (then c->eof is set).
+ */
+static size_t
+take(struct child *c, char *buf, size_t n)
+{
+	ssize_t r;
+
+	while (c->out >= 0) {
+		r = read(c->out, buf, n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r > 0)
+			return (size_t)r;
+		if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return 0;
+		close(c->out);
+		c->out = -1;
+		c->eof = 1;
+	}
+	return 0;
+}
+
 /* Reads a child's output, keeping the first EXEC_OUT_MAX bytes. */
 static void
 drain(struct child *c)
 {
 	char trash[4096];
-	ssize_t r;
+	size_t r;
 
-	while (c->out >= 0) {
-		if (c->outlen < sizeof c->buf)
-			r = read(c->out, c->buf + c->outlen,
-			    sizeof c->buf - c->outlen);
-		else
-			r = read(c->out, trash, sizeof trash);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
-			return;
-		if (r <= 0) {
-			close(c->out);
-			c->out = -1;
-			c->eof = 1;
-			return;
-		}
-		if (c->outlen < sizeof c->buf)
-			c->outlen += (size_t)r;
-		else
+	for (;;) {
+		if (c->outlen < sizeof c->buf) {
+			if ((r = take(c, c->buf + c->outlen, sizeof c->buf -
+			    c->outlen)) == 0)
+				return;
+			c->outlen += r;
+		} else {
+			if (take(c, trash, sizeof trash) == 0)
+				return;
 			c->truncated = 1;
+		}
 	}
 }
 
@@ -598,7 +613,6 @@ pipe_read(void)
 {
 	struct child *c = &h.co;
 	char *nl;
-	ssize_t r;
 	size_t k;
 
 	for (;;) {
@@ -620,21 +634,10 @@ pipe_read(void)
 			h.co_skip = 1;
 			h.linelen = 0;
 		}
-		if (c->out < 0)
+		if ((k = take(c, h.line + h.linelen, sizeof h.line -
+		    h.linelen)) == 0)
 			return;
-		r = read(c->out, h.line + h.linelen, sizeof h.line -
-		    h.linelen);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
-			return;
-		if (r <= 0) {
-			close(c->out);
-			c->out = -1;
-			c->eof = 1;
-			return;
-		}
-		h.linelen += (size_t)r;
+		h.linelen += k;
 	}
 }
 

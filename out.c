@@ -59,33 +59,20 @@ static struct {
 	int		 fatal;
 } out;
 
-static void
-buffers(struct client *c, struct api_buf *b)
-{
-	b->tls = c->tls;
-	b->tlslen = sizeof c->tls;
-	b->out = c->req;
-	b->outlen = sizeof c->req;
-	b->body = c->body;
-	b->bodylen = sizeof c->body;
-	b->tok = c->tok;
-	b->ntok = sizeof c->tok / sizeof c->tok[0];
-}
-
 /* see out.h */
 int
 out_init(const char *base, const struct proxy *px, const char *token,
     int rate, int (*rtm_send)(const char *, size_t), char *err,
     size_t errlen)
 {
-	struct api_buf b;
+	struct api_buf b = API_BUF(out.api.tls, out.api.req, out.api.body,
+	    out.api.tok);
 
 	queue_init(&out.q, out.buf, sizeof out.buf);
 	out.token = token;
 	out.px = px;
 	out.interval = rate > 0 ? 1000 / rate : 0;
 	out.rtm = rtm_send;
-	buffers(&out.api, &b);
 	return api_init(&out.api.a, base, px, &b, err, errlen);
 }
 
@@ -245,7 +232,7 @@ parse(unsigned char *p, size_t n, struct rec *r)
 static int
 hook_client(struct client *c, const char *url, const char **path)
 {
-	struct api_buf b;
+	struct api_buf b = API_BUF(c->tls, c->req, c->body, c->tok);
 	char err[320];
 	const char *slash;
 	size_t n;
@@ -261,7 +248,6 @@ hook_client(struct client *c, const char *url, const char **path)
 	api_close(&c->a);
 	memcpy(c->base, url, n);
 	c->base[n] = '\0';
-	buffers(c, &b);
 	if (api_init(&c->a, c->base, out.px, &b, err, sizeof err) < 0) {
 		c->base[0] = '\0';
 		log_msg(LOG_WARN, "response_url: %s", err);

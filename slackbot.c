@@ -157,7 +157,7 @@ load_tokens(void)
 void
 setup_network(void)
 {
-	struct api_buf b;
+	struct api_buf b = API_BUF(api_tls, api_out, api_body, api_tok);
 	char what[256], err[512];
 	int n;
 
@@ -171,14 +171,6 @@ setup_network(void)
 		die(EXIT_CONFIG, "%s", err);
 	if (cfg.proxy.u.host != NULL)
 		log_msg(LOG_DEBUG, "using the proxy %s", cfg.proxy.url);
-	b.tls = api_tls;
-	b.tlslen = sizeof api_tls;
-	b.out = api_out;
-	b.outlen = sizeof api_out;
-	b.body = api_body;
-	b.bodylen = sizeof api_body;
-	b.tok = api_tok;
-	b.ntok = sizeof api_tok / sizeof api_tok[0];
 	if (api_init(&api, cfg.api_url, &cfg.proxy, &b, err, sizeof err) < 0)
 		die(EXIT_CONFIG, "SLACK_API_URL: %s", err);
 }
@@ -465,7 +457,7 @@ cmd_upload(int argc, char **argv)
 	struct api_call k = { "files.getUploadURLExternal", NULL, 0, args, 0,
 	    -1 };
 	const char *channel = NULL, *thread = NULL, *msg = NULL, *fname, *p;
-	struct api_buf b;
+	struct api_buf b = API_BUF(up_tls, up_out, up_body, up_tok);
 	struct json_w w;
 	struct stat st;
 	struct url u;
@@ -521,14 +513,6 @@ cmd_upload(int argc, char **argv)
 	snprintf(base, sizeof base, "https://%s%.*s%s:%u/",
 	    memchr(u.host, ':', u.hostlen) ? "[" : "", (int)u.hostlen, u.host,
 	    memchr(u.host, ':', u.hostlen) ? "]" : "", u.port);
-	b.tls = up_tls;
-	b.tlslen = sizeof up_tls;
-	b.out = up_out;
-	b.outlen = sizeof up_out;
-	b.body = up_body;
-	b.bodylen = sizeof up_body;
-	b.tok = up_tok;
-	b.ntok = sizeof up_tok / sizeof up_tok[0];
 	if (api_init(&up, base, &cfg.proxy, &b, err, sizeof err) < 0)
 		die(EXIT_FAIL, "upload: %s", err);
 	k.method = u.path + 1;

@@ -78,8 +78,7 @@ main(int argc, char **argv)
 	    "\"build 42 passed\"}";
 	struct api_call k = { "chat.postMessage", NULL, API_JSON | API_ONCE,
 	    msg, sizeof msg - 1, -1 };
-	struct api_buf b = { tlsbuf, sizeof tlsbuf, out, sizeof out, body,
-	    sizeof body, tok, JSON_TOK_MAX };
+	struct api_buf b = API_BUF(tlsbuf, out, body, tok);
 	double hs[64], rate[64];
 	struct timespec t0, t1;
 	char what[256], err[512];
