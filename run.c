@@ -76,6 +76,7 @@ enum {
 struct sock {
 	int		 state;
 	int		 retiring;	/* a replacement has been asked for */
+	int		 broken;	/* closing: input is no longer read */
 	int		 num;		/* connection number, for the log */
 	int64_t		 t_start;	/* the attempt began */
 	int64_t		 t_rx;		/* the last byte arrived */
@@ -166,14 +167,30 @@ drop(struct sock *s)
 	conn_reset(&s->c);
 	s->state = S_FREE;
 	s->retiring = 0;
+	s->broken = 0;
 	s->held = 0;
 	explicit_bzero(s->url, sizeof s->url);
 }
 
 /*
- * A socket failed.  Before hello it counts as a failed attempt; a live
- * socket that dies is replaced at once (the backoff still applies).
+ * A socket is no longer usable: says so and schedules the next attempt.
+ * Before hello it counts as a failed attempt; a live socket that dies is
+ * replaced at once (the backoff still applies to repeated failures).
  */
+static void
+account(struct sock *s, int64_t now, const char *why)
+{
+	int was_live = s->state == S_LIVE;
+
+	if (!was_live || run.fails > 0)
+		backoff(now);
+	else
+		run.t_next = now;
+	log_msg(LOG_WARN, "connection %d %s: %s", s->num, was_live ? "lost" :
+	    "failed", why);
+}
+
+/* The connection itself is gone: account for it, free the slot. */
 static void
 lost(struct sock *s, int64_t now, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -183,23 +200,15 @@ lost(struct sock *s, int64_t now, const char *fmt, ...)
 {
 	char why[400];
 	va_list ap;
-	int was_live = s->state == S_LIVE || s->state == S_CLOSING;
 
 	va_start(ap, fmt);
 	vsnprintf(why, sizeof why, fmt, ap);
 	va_end(ap);
-	if (s->state == S_CLOSING) {
+	if (s->state == S_CLOSING)
 		log_msg(LOG_DEBUG, "connection %d closed: %s", s->num, why);
-		drop(s);
-		return;
-	}
-	drop(s);
-	if (!was_live || run.fails > 0)
-		backoff(now);
 	else
-		run.t_next = now;
-	log_msg(LOG_WARN, "connection %d %s: %s",
-	    s->num, was_live ? "lost" : "failed", why);
+		account(s, now, why);
+	drop(s);
 }
 
 /* Queues one frame on s; -1 when the output buffer has no room. */
@@ -228,6 +237,26 @@ send_close(struct sock *s, int code)
 	return n == 0 || conn_write(&s->c, frame, n) < 0 ? -1 : 0;
 }
 
+/*
+ * Gives up a socket that cannot go on: a close frame with code (unless
+ * 0), TLS close_notify, and whatever arrives afterwards is discarded.
+ * The slot frees itself once the server has closed, or after CLOSE_MS.
+ */
+static void
+abandon(struct sock *s, int code, int64_t now)
+{
+	if (code != 0 && s->state >= S_HELLO)
+		send_close(s, code);
+	s->broken = 1;
+	conn_close(&s->c);
+	if (s->c.state != CONN_CLOSING) {
+		drop(s);
+		return;
+	}
+	s->state = S_CLOSING;
+	s->t_close = now + CLOSE_MS;
+}
+
 /* Sends a close frame and waits a little for the server's. */
 static void
 start_close(struct sock *s, int code, int64_t now)
@@ -247,14 +276,16 @@ start_close(struct sock *s, int code, int64_t now)
 static void
 ws_failed(struct sock *s, int64_t now)
 {
-	char why[200];
+	char why[200], msg[300];
 	int code = ws_close_code(ws_error(&s->ws));
 
 	ws_strerror(&s->ws, why, sizeof why);
-	if (code != 0)
-		send_close(s, code);
-	conn_close(&s->c);
-	lost(s, now, "WebSocket error: %s (closed with %d)", why, code);
+	if (s->state != S_CLOSING) {
+		snprintf(msg, sizeof msg, "WebSocket error: %s (closing with "
+		    "%d)", why, code);
+		account(s, now, msg);
+	}
+	abandon(s, code, now);
 }
 
 /* Asks the Web API for a URL for slot s. */
@@ -563,10 +594,13 @@ receive(struct sock *s, int64_t now)
 {
 	const unsigned char *p;
 	struct ws_msg m;
+	char why[160];
 	size_t n, used;
 	int r;
 
-	while (s->state >= S_UPGRADE && !paused(s) &&
+	while (s->broken && (p = conn_peek(&s->c, &n)) != NULL)
+		conn_consume(&s->c, n);
+	while (s->state >= S_UPGRADE && !s->broken && !paused(s) &&
 	    (p = conn_peek(&s->c, &n)) != NULL) {
 		s->t_rx = now;
 		if (s->state == S_UPGRADE) {
@@ -596,19 +630,15 @@ receive(struct sock *s, int64_t now)
 			send_frame(s, WS_OP_PONG, m.data, m.len);
 			break;
 		case WS_OP_CLOSE:
-			conn_consume(&s->c, used);
 			if (s->state != S_CLOSING) {
-				log_msg(LOG_INFO, "connection %d: Slack closed "
-				    "it (%d%s%.*s)", s->num, m.code,
-				    m.len ? ": " : "",
+				snprintf(why, sizeof why, "Slack closed it (%d%s"
+				    "%.*s)", m.code, m.len ? ": " : "",
 				    (int)(m.len < 100 ? m.len : 100), m.data);
-				send_close(s, m.code);
+				account(s, now, why);
 			}
-			conn_close(&s->c);
-			if (s->state == S_CLOSING)
-				drop(s);
-			else
-				lost(s, now, "closed by Slack");
+			conn_consume(&s->c, used);
+			/* Answer with its code (a reply to ours needs none). */
+			abandon(s, s->state == S_CLOSING ? 0 : m.code, now);
 			return;
 		}
 		conn_consume(&s->c, used);
@@ -713,6 +743,10 @@ sock_io(struct sock *s, short revents, int64_t now)
 	if (s->state < S_CONNECT)
 		return;
 	st = conn_io(&s->c, revents, now);
+	if (s->state == S_CLOSING && (st == CONN_IDLE || st == CONN_FAILED)) {
+		drop(s);
+		return;
+	}
 	if (s->state == S_CONNECT && st == CONN_OPEN)
 		upgrade(s, now);
 	else if (st == CONN_FAILED) {
