@@ -4,7 +4,7 @@
  *
  *   flood -c CHAIN.pem -k KEY.pem [-a CA.pem] [-n EVENTS] [-w WINDOW]
  *	   [-r FLOODS] [-p PORT] [-T SECONDS] [-o FILE] [-x HOOK] [-D MS]
- *	   [-- COMMAND [ARG...]]
+ *	   [-S SYSCALL,...] [-- COMMAND [ARG...]]
  *
  * It is a TLS 1.2 server on 127.0.0.1 (BearSSL's server engine) that plays
  * both halves of Slack's Socket Mode: the Web API method
@@ -24,23 +24,32 @@
  * With a COMMAND (the client: `./slackbot run`), flood starts it itself,
  * with SLACK_APP_TOKEN, SLACK_API_URL and SSL_CERT_FILE (-a) set and its
  * standard output on FILE (default /dev/null), so that it knows the
- * instant the client started, can read the client's CPU clock (to the
- * nanosecond) when the flood starts and ends, and its peak RSS (VmHWM)
- * just before it sends SIGTERM; it then checks that the client exits with
- * status 0 within 2 s.  HOOK, if given, runs through /bin/sh once the
- * client said hello, with FLOOD_PID set to the client's process id (for
- * `strace -c -p $FLOOD_PID` or `perf record -p $FLOOD_PID`); the flood
- * starts MS later (default 500) and the hook gets SIGINT when it ends.
+ * instant the client started, can read the client's CPU time (a perf
+ * task-clock counter, exact to the nanosecond; the process CPU clock of
+ * another process only moves at scheduler ticks) when the flood starts
+ * and ends, and its peak RSS (VmHWM) just before it sends SIGTERM; it
+ * then checks that the client exits with status 0 within 2 s.  -S counts
+ * the client's system calls (in total and those named) during the flood
+ * only, with kernel tracepoint counters.  HOOK, if given, runs through
+ * /bin/sh once the client said hello, with FLOOD_PID set to the client's
+ * process id (for `strace -c -p $FLOOD_PID` or `perf record -p
+ * $FLOOD_PID`); the flood starts MS later (default 500) and the hook gets
+ * SIGINT when it ends.
  * Without a COMMAND it serves FLOODS WebSocket connections in turn (each
  * gets a whole flood) for any client, and stops.
  *
  * One line per flood goes to standard output, as key=value pairs:
  * events, flood_ms (first event written to last ack read), events_per_s,
  * ack_errors, hello_ms (client started to hello sent), open_to_hello_ms
- * (apps.connections.open request read to hello sent), src_us_per_event,
- * and with a COMMAND the client's figures (bot_*).  Exit status 0 when
- * every flood was acknowledged in full without error and the client
- * exited cleanly; 1 otherwise.
+ * (apps.connections.open request read to hello sent), accept_ms, open_ms
+ * and ws_accept_ms (client started to its first TCP connection, to the
+ * open request, to the WebSocket's TCP connection), src_us_per_event and
+ * src_busy (our CPU time per event, and over the flood's wall time), and
+ * with a COMMAND the client's figures: bot_us_per_event, bot_busy,
+ * bot_hwm_kib, its whole CPU time, exit status, time from SIGTERM to exit
+ * and to its close frame, whether it sent close_notify, and sys_NAME
+ * counts.  Exit status 0 when every flood was acknowledged in full
+ * without error and the client exited 0 in time; 1 otherwise.
  *
  * Invariants: a connection's rx[rxoff, rxlen) is ciphertext not yet taken
  * by its engine, and rx is refilled only once empty; stage[soff, slen) is
@@ -75,7 +84,7 @@
 #include <bearssl.h>
 
 #define EVENTS_MAX	100000
-#define FRAMES_BYTES	(160u * 1024 * 1024)	/* all envelopes, encoded */
+#define FRAMES_BYTES	(160u * 1024 * 1024) /* the envelopes, encoded */
 #define EVENT_MAX	4096		/* one envelope's JSON */
 #define NCONN		4		/* connections at once */
 #define RX_MAX		(64 * 1024)	/* ciphertext per recv() */
@@ -86,9 +95,9 @@
 #define DER_MAX		(16 * 1024)
 #define TICKETS		8
 #define EXIT_MS		2000		/* SIGTERM to exit */
-#define HOOK_MS		10000		/* SIGINT to the hook's exit */
+#define HOOK_MS		10000		/* for the hook to go */
 #define ENV_MAX		512
-#define STAGE_ROOM	(32 * 1024)	/* kept free for pongs and closes */
+#define STAGE_ROOM	(32 * 1024)	/* kept for pongs and closes */
 #define NSYS		16		/* system calls counted by name */
 
 #define nitems(a)	(sizeof(a) / sizeof((a)[0]))
@@ -100,8 +109,8 @@ struct conn {
 	int		 fd;
 	int		 eof;		/* the peer closed TCP */
 	int		 closing;	/* our close frame went out */
-	int		 hello;		/* hello staged, not yet sent */
-	int		 api;		/* served apps.connections.open */
+	int		 hello;		/* hello staged, not sent */
+	int		 api;		/* answered an open call */
 	int		 flooded;	/* carried a flood */
 	int64_t		 t_accept;
 	br_ssl_server_context sc;
@@ -120,17 +129,19 @@ static struct conn	conns[NCONN];
 static unsigned char	frames[FRAMES_BYTES];
 static size_t		frame_off[EVENTS_MAX + 1];
 static unsigned char	acked[EVENTS_MAX];
-static char		id_prefix[25];	/* envelope_id minus the sequence */
+/* The envelope_id without its last 12 digits (the sequence number). */
+static char		id_prefix[25];
 
 static struct {
-	struct conn	*conn;		/* the connection being flooded */
+	struct conn	*conn;		/* the one being flooded */
 	unsigned	 next;		/* frames fully handed to TLS */
-	size_t		 part;		/* bytes of frame next handed */
+	size_t		 part;		/* of frame next, sent */
 	unsigned	 acked;		/* good acks */
 	unsigned	 errors;	/* bad, unknown or repeated acks */
 	int		 done;
-	int64_t		 go_at;		/* no event before this (hook) */
+	int64_t		 go_at;		/* no event before */
 	int64_t		 t_start, t_end, t_hello, t_open;
+	int64_t		 t_ws;		/* its TCP accept */
 	struct rusage	 ru0, ru1;
 	int64_t		 bot_cpu0, bot_cpu1;	/* ns */
 	int64_t		 bot_cs0, bot_cs1;	/* context switches */
@@ -157,9 +168,10 @@ static struct {
 	int		 child_reaped;
 	struct rusage	 child_ru;
 	int64_t		 t_spawn, t_term, t_exit;
-	int64_t		 t_open;	/* the last apps.connections.open */
+	int64_t		 t_open;	/* the last open call */
+	int64_t		 t_accept;	/* the first connection */
 	long		 bot_hwm_kib;
-	int		 perf_clock;	/* counters on the client, or -1 */
+	int		 perf_clock;	/* client counters, or -1 */
 	int		 perf_cs;
 	/* -S: the client's system calls during the flood, total first. */
 	size_t		 nsys;
@@ -167,13 +179,13 @@ static struct {
 	size_t		 sys_namelen[NSYS + 1];
 	int		 sys_fd[NSYS + 1];
 	int64_t		 sys_count[NSYS + 1];
-	int64_t		 t_close;	/* the client's close frame came */
+	int64_t		 t_close;	/* its close frame came */
 	int		 close_code;
 	int		 notify;	/* and then its close_notify */
 	int64_t		 deadline;
 	char		 tickets[TICKETS][37];
 	unsigned	 nticket;
-	char		 result[1024];	/* the line of the current flood */
+	char		 result[2048];	/* this flood's line */
 } st;
 
 /* The server's certificate chain and key. */
@@ -1005,11 +1017,12 @@ serve_upgrade(struct conn *c, const struct req *q)
 	fl.go_at = opt.hook != NULL || opt.delay_ms > 0 ? INT64_MAX : 0;
 	/* The open call that led here; without one, the upgrade itself. */
 	fl.t_open = st.t_open;
+	fl.t_ws = c->t_accept;
 }
 
 /* Handles the complete requests in c->in; returns bytes used. */
 static size_t
-http_input(struct conn *c, int64_t now)
+http_input(struct conn *c)
 {
 	struct req q;
 	const char *h = (const char *)c->in, *e;
@@ -1057,18 +1070,17 @@ http_input(struct conn *c, int64_t now)
 		if (close)
 			br_ssl_engine_close(&c->sc.eng);
 	}
-	(void)now;
 	return used;
 }
 
 /* ------------------------------------------------------------------ */
 /* WebSocket */
 
-static void	flood_finished(int64_t now);
+static void	flood_finished(void);
 
 /* One acknowledgement {"envelope_id":"..."}; counts it good or bad. */
 static void
-ack(const unsigned char *p, size_t n, int64_t now)
+ack(const unsigned char *p, size_t n)
 {
 	static const char head[] = "{\"envelope_id\":\"";
 	unsigned long seq = 0;
@@ -1095,7 +1107,7 @@ ack(const unsigned char *p, size_t n, int64_t now)
 	fl.acked++;
 	if (fl.acked == opt.events) {
 		fl.t_end = now_ns();
-		flood_finished(now);
+		flood_finished();
 	}
 	return;
 bad:
@@ -1117,7 +1129,7 @@ control(struct conn *c, int op, const unsigned char *p, size_t n)
 
 /* Parses the client's frames in c->in; returns bytes used. */
 static size_t
-ws_input(struct conn *c, int64_t now)
+ws_input(struct conn *c)
 {
 	unsigned char *f, *m;
 	size_t used = 0, hl, len, i;
@@ -1161,7 +1173,7 @@ ws_input(struct conn *c, int64_t now)
 		switch (op) {
 		case 1:
 			if (fl.conn == c)
-				ack(m, len, now);
+				ack(m, len);
 			break;
 		case 9:
 			control(c, 10, m, len);
@@ -1272,7 +1284,7 @@ conn_drop(struct conn *c, const char *why)
 }
 
 static void
-conn_accept(int64_t now)
+conn_accept(void)
 {
 	struct sockaddr_in sa;
 	socklen_t len = sizeof sa;
@@ -1301,6 +1313,8 @@ conn_accept(int64_t now)
 	c->eof = c->closing = c->hello = c->api = c->flooded = 0;
 	c->rxoff = c->rxlen = c->soff = c->slen = c->inlen = 0;
 	c->t_accept = now_ns();
+	if (st.t_accept == 0)
+		st.t_accept = c->t_accept;
 	if (br_skey_decoder_key_type(&skey) == BR_KEYTYPE_EC)
 		br_ssl_server_init_full_ec(&c->sc, chain, chain_len,
 		    BR_KEYTYPE_EC, br_skey_decoder_get_ec(&skey));
@@ -1312,12 +1326,11 @@ conn_accept(int64_t now)
 	br_ssl_engine_inject_entropy(&c->sc.eng, seed, sizeof seed);
 	if (!br_ssl_server_reset(&c->sc))
 		conn_drop(c, "TLS reset failed");
-	(void)now;
 }
 
 /* Feeds ciphertext to the engine and plaintext to the parsers. */
 static int
-pump_in(struct conn *c, int64_t now)
+pump_in(struct conn *c)
 {
 	br_ssl_engine_context *eng = &c->sc.eng;
 	unsigned char *p;
@@ -1336,15 +1349,15 @@ pump_in(struct conn *c, int64_t now)
 			c->inlen += n;
 			br_ssl_engine_recvapp_ack(eng, n);
 			if (c->role == R_WS)
-				used = ws_input(c, now);
+				used = ws_input(c);
 			else {
-				used = http_input(c, now);
+				used = http_input(c);
 				/* Frames right behind the upgrade request. */
 				if (c->role == R_WS && c->fd >= 0) {
 					memmove(c->in, c->in + used,
 					    c->inlen - used);
 					c->inlen -= used;
-					used = ws_input(c, now);
+					used = ws_input(c);
 				}
 			}
 			if (c->fd < 0)
@@ -1384,7 +1397,7 @@ service(struct conn *c, short revents, int64_t now)
 			send_stage(c);
 		if (c->fd < 0)
 			return;
-		moved |= pump_in(c, now);
+		moved |= pump_in(c);
 		if (c->fd < 0)
 			return;
 		moved |= produce(c, now);
@@ -1575,7 +1588,7 @@ reap(void)
 
 /* The flood's own figures, into st.result. */
 static void
-flood_finished(int64_t now)
+flood_finished(void)
 {
 	int64_t flood = fl.t_end - fl.t_start, src;
 	double per = (double)opt.events;
@@ -1586,15 +1599,21 @@ flood_finished(int64_t now)
 	    tv_ns(&fl.ru0.ru_utime) - tv_ns(&fl.ru0.ru_stime);
 	snprintf(st.result, sizeof st.result, "flood events=%u window=%u "
 	    "bytes=%zu flood_ms=%.3f events_per_s=%.0f ack_errors=%u "
-	    "hello_ms=%.3f open_to_hello_ms=%.3f src_cpu_ms=%.3f "
-	    "src_user_ms=%.3f src_sys_ms=%.3f src_us_per_event=%.3f",
+	    "hello_ms=%.3f open_to_hello_ms=%.3f accept_ms=%.3f open_ms=%.3f "
+	    "ws_accept_ms=%.3f src_cpu_ms=%.3f "
+	    "src_user_ms=%.3f src_sys_ms=%.3f src_us_per_event=%.3f "
+	    "src_busy=%.2f",
 	    opt.events, opt.window, frame_off[opt.events], ms(flood),
 	    flood > 0 ? per * 1e9 / (double)flood : 0.0, fl.errors,
 	    st.t_spawn > 0 ? ms(fl.t_hello - st.t_spawn) : -1.0,
-	    ms(fl.t_hello - fl.t_open), ms(src),
+	    ms(fl.t_hello - fl.t_open),
+	    st.t_spawn > 0 ? ms(st.t_accept - st.t_spawn) : -1.0,
+	    st.t_spawn > 0 ? ms(fl.t_open - st.t_spawn) : -1.0,
+	    st.t_spawn > 0 ? ms(fl.t_ws - st.t_spawn) : -1.0, ms(src),
 	    ms(tv_ns(&fl.ru1.ru_utime) - tv_ns(&fl.ru0.ru_utime)),
 	    ms(tv_ns(&fl.ru1.ru_stime) - tv_ns(&fl.ru0.ru_stime)),
-	    (double)src / 1e3 / per);
+	    (double)src / 1e3 / per, flood > 0 ? (double)src / (double)flood :
+	    0.0);
 	if (fl.errors > 0)
 		st.failed = 1;
 	if (st.child > 0) {
@@ -1610,7 +1629,6 @@ flood_finished(int64_t now)
 		fflush(stdout);
 		st.floods_done++;
 	}
-	(void)now;
 }
 
 /* The client's figures after it exited; prints the whole line. */
@@ -1636,14 +1654,18 @@ client_report(void)
 	 * it forked the client.  VmHWM is the client's own.
 	 */
 	snprintf(st.result + n, sizeof st.result - n, " bot_us_per_event=%.3f "
-	    "bot_flood_cpu_ms=%.3f bot_clock=%s bot_cs_per_event=%.3f "
+	    "bot_flood_cpu_ms=%.3f bot_busy=%.2f bot_clock=%s "
+	    "bot_cs_per_event=%.4f "
 	    "bot_hwm_kib=%ld bot_cpu_ms=%.3f bot_user_ms=%.3f bot_sys_ms=%.3f "
 	    "bot_exit=%d bot_exit_ms=%.1f bot_close_ms=%.1f bot_close_code=%d "
 	    "bot_close_notify=%d",
 	    fl.bot_cpu1 >= 0 && fl.bot_cpu0 >= 0 ? (double)(fl.bot_cpu1 -
 	    fl.bot_cpu0) / 1e3 / opt.events : -1.0,
 	    fl.bot_cpu1 >= 0 && fl.bot_cpu0 >= 0 ? ms(fl.bot_cpu1 -
-	    fl.bot_cpu0) : -1.0, st.perf_clock >= 0 ? "perf" : "tick",
+	    fl.bot_cpu0) : -1.0,
+	    fl.bot_cpu1 >= 0 && fl.bot_cpu0 >= 0 && fl.t_end > fl.t_start ?
+	    (double)(fl.bot_cpu1 - fl.bot_cpu0) / (double)(fl.t_end -
+	    fl.t_start) : -1.0, st.perf_clock >= 0 ? "perf" : "tick",
 	    fl.bot_cs1 >= 0 && fl.bot_cs0 >= 0 ? (double)(fl.bot_cs1 -
 	    fl.bot_cs0) / opt.events : -1.0,
 	    st.bot_hwm_kib, ms(cpu),
@@ -1847,7 +1869,7 @@ main(int argc, char **argv)
 		if (pfd[0].revents & POLLIN)
 			reap();
 		if (pfd[1].revents & POLLIN)
-			conn_accept(now);
+			conn_accept();
 		for (i = 0; i < NCONN; i++)
 			if (conns[i].fd >= 0)
 				service(&conns[i], at[i] >= 0 ?
