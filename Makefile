@@ -143,7 +143,8 @@ fuzz: deps-install $(FUZZ:%=build/fuzz/%)
 	@tests/fuzz-all $(FUZZ_SECONDS) $(FUZZ:%=build/fuzz/%)
 
 bench: deps-install
-	@$(MAKE) --no-print-directory slackbot build/bench_json build/bench_api
+	@$(MAKE) --no-print-directory slackbot build/bench_json build/bench_api \
+	    build/flood
 	@tests/bench $(BENCH_RUNS)
 
 build/bench_api: tests/bench_api.c build/musl/lib.a build/musl/fortify.o
@@ -154,6 +155,11 @@ build/bench_api: tests/bench_api.c build/musl/lib.a build/musl/fortify.o
 # Both tokenizers built alike (host compiler, -O2) so the race is fair.
 build/bench_json: tests/bench_json.c json.c json.h | build
 	$(HOSTCC) $(STD) -O2 -I. -o $@ tests/bench_json.c json.c
+
+# The Socket Mode flood source for tests/bench-flood: host compiler, glibc.
+build/flood: tests/flood.c | build
+	$(E) LD $@
+	$(Q)$(HOSTCC) $(STD) -O2 $(WARN) -o $@ tests/flood.c -lbearssl
 
 clean:
 	rm -rf build slackbot
