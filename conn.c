@@ -288,9 +288,9 @@ conn_want(const struct conn *c, int paused)
 	case CONN_OPEN:
 	case CONN_CLOSING:
 		ev = tls_want(&c->tls, paused);
-		/* Queued plaintext waits for the engine, which waits for us. */
-		if (c->state == CONN_OPEN && c->ooff < c->olen && ev == 0)
-			ev = POLLOUT;
+		/* Queued plaintext goes as soon as the socket takes it. */
+		if (c->state == CONN_OPEN && c->ooff < c->olen)
+			ev |= POLLOUT;
 		return ev;
 	default:
 		return 0;

@@ -652,14 +652,17 @@ receive(struct sock *s, int64_t now)
 	}
 }
 
-/* Starts a new connection when one is needed and allowed. */
-static void
-manage(int64_t now)
+/*
+ * The free slot where a new connection should start (once run.t_next
+ * has come), or -1 when none is needed or allowed now.
+ */
+static int
+wanted_slot(void)
 {
 	int i, usable = 0, used = 0, free_slot = -1;
 
-	if (run.stop || run.fetching >= 0 || now < run.t_next)
-		return;
+	if (run.stop || run.fetching >= 0)
+		return -1;
 	for (i = 0; i < NSOCK; i++) {
 		if (socks[i].state == S_FREE) {
 			free_slot = i;
@@ -670,9 +673,19 @@ manage(int64_t now)
 			usable++;
 	}
 	/* RTM sends everything to every socket: one at a time. */
-	if (usable > 0 || free_slot < 0 || (run.proto == SLACK_RTM && used))
-		return;
-	fetch_url(&socks[free_slot], now);
+	if (usable > 0 || (run.proto == SLACK_RTM && used))
+		return -1;
+	return free_slot;
+}
+
+/* Starts a new connection when one is needed and allowed. */
+static void
+manage(int64_t now)
+{
+	int slot = wanted_slot();
+
+	if (slot >= 0 && now >= run.t_next)
+		fetch_url(&socks[slot], now);
 }
 
 /* Keepalive, dead sockets, and every other deadline of a socket. */
@@ -765,7 +778,7 @@ sock_wake(int64_t *t)
 {
 	int i;
 
-	if (run.fetching < 0 && !run.stop && run.t_next < *t)
+	if (wanted_slot() >= 0 && run.t_next < *t)
 		*t = run.t_next;
 	for (i = 0; i < NSOCK; i++) {
 		const struct sock *s = &socks[i];
@@ -883,8 +896,10 @@ shutdown_all(void)
 	    "skipped", run.events, run.dups);
 	handler_stop();
 	for (i = 0; i < NSOCK; i++)
-		if (socks[i].state != S_FREE)
+		if (socks[i].state != S_FREE) {
 			start_close(&socks[i], WS_CLOSE_NORMAL, now_ms());
+			sock_io(&socks[i], 0, now_ms());
+		}
 	while (now_ms() < end) {
 		busy = !(run.out_gone || handler_idle()) || out_pending() > 0;
 		for (i = 0; i < NSOCK; i++)
