@@ -567,7 +567,7 @@ api_want(const struct api *a, short *events, int64_t *wake)
 			*wake = a->c.deadline;
 		break;
 	}
-	if (a->c.fd < 0)
+	if (a->c.fd < 0 || a->c.state == CONN_IDLE || a->c.state == CONN_FAILED)
 		return -1;
 	*events = conn_want(&a->c, 0);
 	if (a->state == A_IDLE || a->state == A_RECV || a->state == A_SEND)

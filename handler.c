@@ -71,6 +71,7 @@ static struct {
 	struct handler_opts o;
 	struct queue	*fifo;
 	int		 stopping;
+	int		 reap;		/* SIGCHLD came: wait for children */
 	size_t		 out_off;	/* print: bytes of the head line written */
 	struct child	 kids[JOBS_MAX];
 	struct child	 co;		/* the pipe handler */
@@ -840,6 +841,9 @@ reap(int64_t now)
 	size_t i;
 	int st;
 
+	if (!h.reap)
+		return;
+	h.reap = 0;
 	while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
 		c = pid == h.co.pid ? &h.co : NULL;
 		for (i = 0; c == NULL && i < JOBS_MAX; i++)
@@ -971,6 +975,13 @@ handler_io(const struct pollfd *pfd, int n, int64_t now)
 	}
 	pop_done();
 	return 0;
+}
+
+/* see handler.h */
+void
+handler_sigchld(void)
+{
+	h.reap = 1;
 }
 
 /* see handler.h */

@@ -49,6 +49,9 @@ int	handler_poll(struct pollfd *pfd, int max, int64_t *wake);
  */
 int	handler_io(const struct pollfd *pfd, int n, int64_t now);
 
+/* A child has ended (SIGCHLD): the next handler_io() reaps it. */
+void	handler_sigchld(void);
+
 /* Stops taking records; asks running processes to end. */
 void	handler_stop(void);
 

@@ -73,6 +73,8 @@ out_init(const char *base, const struct proxy *px, const char *token,
 	out.px = px;
 	out.interval = rate > 0 ? 1000 / rate : 0;
 	out.rtm = rtm_send;
+	/* The response_url client is set up for each host it meets. */
+	out.hook.a.c.fd = -1;
 	return api_init(&out.api.a, base, px, &b, err, errlen);
 }
 

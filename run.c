@@ -822,6 +822,7 @@ turn(int64_t until)
 	short ev;
 	int n = 0, i, fd, api_at = -1, sock_at[NSOCK], h_at, h_n, o_at, o_n;
 	unsigned char sig[16];
+	ssize_t k;
 
 	if (!run.stop)
 		manage(now);
@@ -857,8 +858,10 @@ turn(int64_t until)
 		die(EXIT_FAIL, "poll: %s", strerror(errno));
 	now = now_ms();
 	if (pfd[0].revents & POLLIN)
-		while (read(run.sigpipe[0], sig, sizeof sig) > 0)
-			;
+		while ((k = read(run.sigpipe[0], sig, sizeof sig)) > 0)
+			while (k-- > 0)
+				if (sig[k] == SIGCHLD)
+					handler_sigchld();
 	if (api_busy(&api) || api_at >= 0)
 		api_io(&api, api_at >= 0 ? pfd[api_at].revents : 0, now);
 	if (run.fetching >= 0 && !api_busy(&api))
