@@ -15,6 +15,10 @@
  * much is still unread.  When the handler dies, what it had not read goes
  * again, whole, to the next one.
  *
+ * Print mode writes every line ready with one writev() per turn, never
+ * half a line between turns unless the reader is slower than us (then the
+ * rest of the line goes first at the next turn).
+ *
  * Children run /bin/sh -c CMD in a process group of their own (so that a
  * timeout reaches what the shell started), with no token in their
  * environment, standard input and output on non-blocking pipes and

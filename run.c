@@ -1,12 +1,14 @@
 /*
  * run.c: `slackbot run`, the long-running part: one poll() loop over the
- * WebSockets to Slack, the Web API client, standard output and a
- * self-pipe for signals.
+ * WebSockets to Slack, the Web API clients, the handler side (standard
+ * output, handler processes) and a self-pipe for signals.
  *
- *   socket -> conn (TLS) -> ws (frames) -> slack_read() -> FIFO -> stdout
- *                                            | ack, once the event is in
- *                                            v the FIFO
- *                                          socket
+ *   socket -> conn (TLS) -> ws (frames) -> slack_read() -> FIFO -> handler.c
+ *                                            | ack, once the     (stdout,
+ *                                            v event is queued    --exec,
+ *                                          socket                 --pipe)
+ *                                                                    |
+ *   Web API <- api (out.c: paced per channel) <- replies, actions <--+
  *
  * Connections.  At most two sockets exist.  Normally one is live; when
  * Slack asks for a refresh (Socket Mode `disconnect`), a second one is
@@ -25,13 +27,11 @@
  * not seen acknowledged.  A message that does not fit waits in its
  * socket's message buffer ("held") until it does.
  *
- * Output.  Each event is one line on standard output, written with one
- * writev() per loop turn for all the lines ready, never half a line
- * between turns unless the reader is slower than us (then the rest of the
- * line goes first at the next turn).
+ * Each turn of the loop is one poll(): reads from every socket, one
+ * writev() of the lines ready (print mode), and the acks and pongs of the
+ * turn leave together in one TLS record per socket.
  */
 #include <sys/stat.h>
-#include <sys/uio.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -71,7 +71,6 @@ enum {
 #define BACKOFF_MAX_MS	60000
 #define PAUSE_ROOM	(32 * 1024)	/* FIFO room below which we stop reading */
 #define OUT_ROOM	1024	/* room for acks below which we stop reading */
-#define nitems(a)	(sizeof(a) / sizeof((a)[0]))
 
 struct sock {
 	int		 state;
