@@ -381,6 +381,7 @@ finish(struct api *a, int64_t now)
 	int i, ok = 0;
 
 	a->status = r->status;
+	a->slack_error[0] = '\0';
 	a->body[a->len] = '\0';
 	if (!r->keepalive)
 		conn_close(&a->c);
