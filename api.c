@@ -104,6 +104,19 @@ done(struct api *a, int result)
 	a->state = A_IDLE;
 }
 
+/*
+ * No complete answer to show: an attempt is starting, or the one under way
+ * lost its answer half-way.  What arrived of it is not an answer.
+ */
+static void
+forget(struct api *a)
+{
+	a->status = 0;
+	a->ntok = 0;
+	a->len = 0;
+	a->slack_error[0] = '\0';
+}
+
 /* Random delay in [ceiling / 2, ceiling] for retry number n (from 0). */
 static int64_t
 backoff(int n)
@@ -315,6 +328,7 @@ begin(struct api *a, int64_t now)
 	const int64_t *until;
 	struct pollfd p;
 
+	forget(a);
 	until = rl_slot(a, a->call->method, 0, now);
 	if (until != NULL && *until > now) {
 		a->state = A_WAIT;
@@ -354,11 +368,7 @@ api_start(struct api *a, const struct api_call *k)
 	a->call = k;
 	a->attempt = 0;
 	a->result = API_FAIL;
-	a->status = 0;
-	a->ntok = 0;
-	a->len = 0;
 	a->error[0] = '\0';
-	a->slack_error[0] = '\0';
 	begin(a, now_ms());
 }
 
@@ -381,7 +391,6 @@ finish(struct api *a, int64_t now)
 	int i, ok = 0;
 
 	a->status = r->status;
-	a->slack_error[0] = '\0';
 	a->body[a->len] = '\0';
 	if (!r->keepalive)
 		conn_close(&a->c);
@@ -466,6 +475,7 @@ receive(struct api *a, int64_t now)
 				    "answer is larger than %zu bytes",
 				    a->bodycap - 1);
 				conn_reset(&a->c);
+				forget(a);
 				done(a, API_FAIL);
 				return;
 			}
@@ -476,6 +486,7 @@ receive(struct api *a, int64_t now)
 		if (r->state == HTTP_FAILED) {
 			snprintf(a->error, sizeof a->error, "malformed answer "
 			    "from %s: %s", a->host, http_strerror(r->err));
+			forget(a);
 			retry_or_fail(a, now, 1);
 			return;
 		}
@@ -497,6 +508,7 @@ receive(struct api *a, int64_t now)
 	if (a->reply_seen && a->c.peer_closed)
 		snprintf(a->error, sizeof a->error, "%s closed the connection "
 		    "in the middle of its answer", a->host);
+	forget(a);
 	retry_or_fail(a, now, a->head_sent || a->reply_seen);
 }
 
@@ -539,6 +551,7 @@ api_io(struct api *a, short revents, int64_t now)
 		    now >= a->deadline) {
 			snprintf(a->error, sizeof a->error, "no answer from "
 			    "%s within %d s", a->host, a->timeout_ms / 1000);
+			forget(a);
 			retry_or_fail(a, now, 1);
 		}
 		break;
