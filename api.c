@@ -152,10 +152,6 @@ retry_or_fail(struct api *a, int64_t now, int may_have_acted)
 		done(a, API_FAIL);
 		return;
 	}
-	if (a->call->fd >= 0 && lseek(a->call->fd, 0, SEEK_SET) < 0) {
-		done(a, API_FAIL);
-		return;
-	}
 	if (++a->attempt >= TRIES) {
 		log_msg(LOG_WARN, "%s: %s; giving up after %d tries", name(a),
 		    a->error, a->attempt);
@@ -275,6 +271,13 @@ send_request(struct api *a, int64_t now)
 	if (n == 0 || u.pathlen >= sizeof path) {
 		snprintf(a->error, sizeof a->error, "request head does not "
 		    "fit");
+		done(a, API_FAIL);
+		return;
+	}
+	/* Every attempt sends the file from its start (a retry, a 429). */
+	if (k->fd >= 0 && lseek(k->fd, 0, SEEK_SET) < 0) {
+		snprintf(a->error, sizeof a->error, "rewinding the file: %s",
+		    strerror(errno));
 		done(a, API_FAIL);
 		return;
 	}

@@ -32,7 +32,8 @@ struct api_call {
 	unsigned	 flags;
 	const char	*body;		/* form or JSON text, or NULL */
 	size_t		 len;
-	int		 fd;		/* API_RAW: read len bytes from here */
+	int		 fd;		/* API_RAW: send its first len bytes
+					   (seekable: each attempt rewinds) */
 };
 
 /* Outcome of a call (api_result()). */
