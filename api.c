@@ -338,12 +338,18 @@ begin(struct api *a, int64_t now)
 		a->wake = *until;
 		return;
 	}
-	/* An idle connection may have been closed by the server meanwhile. */
+	/*
+	 * An idle connection may have been closed by the server meanwhile.
+	 * Its close_notify may also have come with the last answer and been
+	 * taken in already: then nothing is left to poll for, but the TLS
+	 * engine holds its reply, and pumping it makes the close show.
+	 */
 	if (a->c.state == CONN_OPEN) {
 		p.fd = a->c.fd;
 		p.events = POLLIN;
-		if (poll(&p, 1, 0) > 0)
-			conn_io(&a->c, p.revents, now);
+		if (poll(&p, 1, 0) <= 0)
+			p.revents = 0;
+		conn_io(&a->c, p.revents, now);
 		if (a->c.state != CONN_OPEN || conn_eof(&a->c) ||
 		    conn_peek(&a->c, &(size_t){ 0 }) != NULL) {
 			log_msg(LOG_DEBUG, "the connection to %s was closed; "
