@@ -316,6 +316,27 @@ def upload_rate_limited_resent_whole():
 
 
 @test
+def upload_unusable_answers():
+    si = lib.standin()
+    path = write(os.path.join(tmpdir(), "a.txt"), b"abc")
+    good = "https://localhost:%d/upload/v1/abc" % si.files_port
+    for answer, words in (
+            ({"ok": True, "upload_url": "http://localhost:1/u",
+              "file_id": "F1"}, "unusable upload URL"),
+            ({"ok": True, "upload_url": "https://", "file_id": "F1"},
+             "unusable upload URL"),
+            ({"ok": True, "file_id": "F1"}, '"upload_url"'),
+            ({"ok": True, "upload_url": good}, '"file_id"'),
+            ({"ok": True, "upload_url": good, "file_id": ""}, '"file_id"'),
+            ({"ok": True, "upload_url": good, "file_id": 7}, '"file_id"')):
+        si.set_answer("files.getUploadURLExternal", answer)
+        r = sb(["upload", "-c", CH, path], si=si)
+        eq((r.rc, r.out), (1, ""), r)
+        one_error(r, words)
+    eq({q["method"] for q in si.requests()}, {"files.getUploadURLExternal"})
+
+
+@test
 def upload_share_not_repeated():
     si = lib.standin()
     path = write(os.path.join(tmpdir(), "a.txt"), b"abc")

@@ -237,6 +237,27 @@ def tls_certificate_not_yet_valid(run):
     refused_tls(run, "certificate of localhost", "not yet valid")
 
 
+def _start_files_cert():
+    si = start_standin(files_cert="untrusted")
+    d = tempfile.mkdtemp(prefix="slackbot-e2e-")
+    path = write(os.path.join(d, "a.bin"), b"x" * 1000)
+    return Early(["-vv", "upload", "-c", CH, path], si=si,
+                 stops=[lambda: shutil.rmtree(d, ignore_errors=True)])
+
+
+@early(_start_files_cert)
+def tls_upload_host_untrusted(run):
+    """The upload host (a second host) is checked as strictly; its URL,
+    a secret, is not in the messages."""
+    r = run.result(20)
+    gave_up(r)
+    one_error(r, "upload: TLS with localhost:%d" % run.si.files_port,
+              "not signed by a trusted authority")
+    eq([q["method"] for q in run.si.requests()],
+       ["files.getUploadURLExternal"])
+    ok("/upload/" not in r.err, r)
+
+
 @test
 def rsa_server_certificate():
     si = lib.standin(cert="server-rsa")
