@@ -104,6 +104,19 @@ done(struct api *a, int result)
 	a->state = A_IDLE;
 }
 
+/*
+ * No complete answer to show: an attempt is starting, or the one under way
+ * lost its answer half-way.  What arrived of it is not an answer.
+ */
+static void
+forget(struct api *a)
+{
+	a->status = 0;
+	a->ntok = 0;
+	a->len = 0;
+	a->slack_error[0] = '\0';
+}
+
 /* Random delay in [ceiling / 2, ceiling] for retry number n (from 0). */
 static int64_t
 backoff(int n)
@@ -136,10 +149,6 @@ retry_or_fail(struct api *a, int64_t now, int may_have_acted)
 	if (may_have_acted && (a->call->flags & API_ONCE)) {
 		log_msg(LOG_WARN, "%s: %s; not sending it again, since Slack "
 		    "may have acted on it already", name(a), a->error);
-		done(a, API_FAIL);
-		return;
-	}
-	if (a->call->fd >= 0 && lseek(a->call->fd, 0, SEEK_SET) < 0) {
 		done(a, API_FAIL);
 		return;
 	}
@@ -265,6 +274,13 @@ send_request(struct api *a, int64_t now)
 		done(a, API_FAIL);
 		return;
 	}
+	/* Every attempt sends the file from its start (a retry, a 429). */
+	if (k->fd >= 0 && lseek(k->fd, 0, SEEK_SET) < 0) {
+		snprintf(a->error, sizeof a->error, "rewinding the file: %s",
+		    strerror(errno));
+		done(a, API_FAIL);
+		return;
+	}
 	a->c.olen = n;
 	a->c.ooff = 0;
 	a->sent = 0;
@@ -315,18 +331,25 @@ begin(struct api *a, int64_t now)
 	const int64_t *until;
 	struct pollfd p;
 
+	forget(a);
 	until = rl_slot(a, a->call->method, 0, now);
 	if (until != NULL && *until > now) {
 		a->state = A_WAIT;
 		a->wake = *until;
 		return;
 	}
-	/* An idle connection may have been closed by the server meanwhile. */
+	/*
+	 * An idle connection may have been closed by the server meanwhile.
+	 * Its close_notify may also have come with the last answer and been
+	 * taken in already: then nothing is left to poll for, but the TLS
+	 * engine holds its reply, and pumping it makes the close show.
+	 */
 	if (a->c.state == CONN_OPEN) {
 		p.fd = a->c.fd;
 		p.events = POLLIN;
-		if (poll(&p, 1, 0) > 0)
-			conn_io(&a->c, p.revents, now);
+		if (poll(&p, 1, 0) <= 0)
+			p.revents = 0;
+		conn_io(&a->c, p.revents, now);
 		if (a->c.state != CONN_OPEN || conn_eof(&a->c) ||
 		    conn_peek(&a->c, &(size_t){ 0 }) != NULL) {
 			log_msg(LOG_DEBUG, "the connection to %s was closed; "
@@ -354,11 +377,7 @@ api_start(struct api *a, const struct api_call *k)
 	a->call = k;
 	a->attempt = 0;
 	a->result = API_FAIL;
-	a->status = 0;
-	a->ntok = 0;
-	a->len = 0;
 	a->error[0] = '\0';
-	a->slack_error[0] = '\0';
 	begin(a, now_ms());
 }
 
@@ -465,6 +484,7 @@ receive(struct api *a, int64_t now)
 				    "answer is larger than %zu bytes",
 				    a->bodycap - 1);
 				conn_reset(&a->c);
+				forget(a);
 				done(a, API_FAIL);
 				return;
 			}
@@ -475,6 +495,7 @@ receive(struct api *a, int64_t now)
 		if (r->state == HTTP_FAILED) {
 			snprintf(a->error, sizeof a->error, "malformed answer "
 			    "from %s: %s", a->host, http_strerror(r->err));
+			forget(a);
 			retry_or_fail(a, now, 1);
 			return;
 		}
@@ -496,6 +517,7 @@ receive(struct api *a, int64_t now)
 	if (a->reply_seen && a->c.peer_closed)
 		snprintf(a->error, sizeof a->error, "%s closed the connection "
 		    "in the middle of its answer", a->host);
+	forget(a);
 	retry_or_fail(a, now, a->head_sent || a->reply_seen);
 }
 
@@ -538,6 +560,7 @@ api_io(struct api *a, short revents, int64_t now)
 		    now >= a->deadline) {
 			snprintf(a->error, sizeof a->error, "no answer from "
 			    "%s within %d s", a->host, a->timeout_ms / 1000);
+			forget(a);
 			retry_or_fail(a, now, 1);
 		}
 		break;

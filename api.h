@@ -32,7 +32,8 @@ struct api_call {
 	unsigned	 flags;
 	const char	*body;		/* form or JSON text, or NULL */
 	size_t		 len;
-	int		 fd;		/* API_RAW: read len bytes from here */
+	int		 fd;		/* API_RAW: send its first len bytes
+					   (seekable: each attempt rewinds) */
 };
 
 /* Outcome of a call (api_result()). */
@@ -60,7 +61,13 @@ struct api_buf {
 #define API_RL_SLOTS	8		/* methods remembered as rate limited */
 
 struct api {
-	/* Results of the last call, valid when it is done. */
+	/*
+	 * Results of the last call, valid when it is done.  status, body,
+	 * ntok and slack_error describe the last attempt's answer, and only
+	 * a complete one: when that attempt got none (no connection, no
+	 * answer in time, an answer cut short or malformed), status and
+	 * len are 0 and slack_error is "".
+	 */
 	int		 result;	/* API_OK, API_FAIL, API_FATAL */
 	int		 status;	/* HTTP status, 0 when none */
 	int		 ntok;		/* tokens of body, or 0: not JSON */

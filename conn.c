@@ -60,8 +60,10 @@ conn_proxy_init(struct proxy *px, char *err, size_t errlen)
 	}
 	if (http_url_parse(&px->u, px->url, i) < 0 || px->u.tls ||
 	    px->u.ws) {
-		snprintf(err, errlen, "%s is not an http://[user:pass@]host:"
-		    "port URL", name);
+		/* No "scheme://user:pass@" in the words: the log masks it. */
+		snprintf(err, errlen, "%s is not a proxy URL such as "
+		    "http://host:port (with user:password@ before the host "
+		    "when the proxy wants a login)", name);
 		goto fail;
 	}
 	if (px->u.user != NULL && http_basic_auth(px->auth, sizeof px->auth,

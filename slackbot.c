@@ -482,7 +482,12 @@ cmd_upload(int argc, char **argv)
 	if (optind != argc - 1 || channel == NULL || *channel == '\0')
 		goto usage;
 	k.token = need_bot_token();
-	if ((fd = open(argv[optind], O_RDONLY | O_CLOEXEC)) < 0)
+	/*
+	 * O_NONBLOCK: opening a FIFO with no writer would wait forever
+	 * before fstat() could refuse it.  It changes nothing for the
+	 * regular files that pass.
+	 */
+	if ((fd = open(argv[optind], O_RDONLY | O_CLOEXEC | O_NONBLOCK)) < 0)
 		die(EXIT_USAGE, "upload: %s: %s", argv[optind],
 		    strerror(errno));
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))

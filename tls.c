@@ -67,6 +67,20 @@ use_set(char *what, size_t whatlen, const char *from)
 	return (int)anchors.n;
 }
 
+/*
+ * Puts "VAR=" before a reason that starts with the path (ta.h), so that
+ * the line says which setting named the path.  Returns -1.
+ */
+static int
+blame(const char *var, char *err, size_t errlen)
+{
+	char why[512];
+
+	snprintf(why, sizeof why, "%s", err);
+	snprintf(err, errlen, "%s=%s", var, why);
+	return -1;
+}
+
 /* see tls.h */
 int
 tls_anchors_load(char *what, size_t whatlen, char *err, size_t errlen)
@@ -78,7 +92,7 @@ tls_anchors_load(char *what, size_t whatlen, char *err, size_t errlen)
 	if ((env = getenv("SSL_CERT_FILE")) != NULL && *env != '\0') {
 		ta_reset(&anchors);
 		if (ta_load_file(&anchors, env, err, errlen) < 0)
-			return -1;
+			return blame("SSL_CERT_FILE", err, errlen);
 		if (anchors.n == 0) {
 			snprintf(err, errlen, "SSL_CERT_FILE=%s: no usable "
 			    "certificate in it", env);
@@ -89,7 +103,7 @@ tls_anchors_load(char *what, size_t whatlen, char *err, size_t errlen)
 	if ((env = getenv("SSL_CERT_DIR")) != NULL && *env != '\0') {
 		ta_reset(&anchors);
 		if (ta_load_dir(&anchors, env, err, errlen) < 0)
-			return -1;
+			return blame("SSL_CERT_DIR", err, errlen);
 		if (anchors.n == 0) {
 			snprintf(err, errlen, "SSL_CERT_DIR=%s: no usable "
 			    "certificate in it", env);

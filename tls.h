@@ -55,7 +55,8 @@ extern const size_t			tls_builtin_ta_count;
 
 /*
  * Loads the trust anchors every connection will use, once, before the
- * loop: SSL_CERT_FILE when set (failing when it cannot be used), else the
+ * loop: SSL_CERT_FILE when set, else SSL_CERT_DIR when set (either failing
+ * when it cannot be used, with a reason that names the variable), else the
  * first system bundle found, else a CA directory, else the built-in roots.
  * Writes where they came from into what (for a log line).  Returns the
  * number of anchors, or -1 with the reason in err.
