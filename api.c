@@ -203,7 +203,7 @@ rate_limited(struct api *a, int64_t now)
 	}
 	log_msg(LOG_WARN, "%s: rate limited by Slack; waiting %ld s as it "
 	    "asks", name(a), s);
-	until = rl_slot(a, a->call->method, 1, now);
+	until = rl_slot(a, name(a), 1, now);
 	*until = now + (int64_t)s * 1000;
 	a->state = A_WAIT;
 	a->wake = *until;
@@ -332,7 +332,7 @@ begin(struct api *a, int64_t now)
 	struct pollfd p;
 
 	forget(a);
-	until = rl_slot(a, a->call->method, 0, now);
+	until = rl_slot(a, name(a), 0, now);
 	if (until != NULL && *until > now) {
 		a->state = A_WAIT;
 		a->wake = *until;
