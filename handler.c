@@ -851,11 +851,19 @@ reap(int64_t now)
 	}
 }
 
-/* Timeouts: SIGTERM to the handler's group, then SIGKILL. */
+/*
+ * Timeouts: SIGTERM to the handler's group, then SIGKILL.  A handler runs
+ * until its shell has exited and its output is closed: a child it left
+ * behind that still holds the output (a background job, or one that
+ * ignores SIGTERM while the shell died of it) keeps it running, so the
+ * group is signalled whether the shell is still there or not.  With
+ * SIGKILL we stop waiting for the output, which a timeout drops anyway:
+ * whatever escaped the group cannot hold the slot.
+ */
 static void
 timeouts(struct child *c, int64_t now)
 {
-	if (c->pid == 0 || c->exited)
+	if (c->pid == 0 || (c->exited && c->eof) || c->kill_at == INT64_MAX)
 		return;
 	if (c->kill_at == 0 && now >= c->deadline) {
 		log_msg(LOG_WARN, "handler still running after %d s (event in "
@@ -867,6 +875,10 @@ timeouts(struct child *c, int64_t now)
 	} else if (c->kill_at != 0 && now >= c->kill_at) {
 		kill(-c->pid, SIGKILL);
 		c->kill_at = INT64_MAX;
+		if (c->out >= 0)
+			close(c->out);
+		c->out = -1;
+		c->eof = 1;
 	}
 }
 
@@ -901,7 +913,8 @@ handler_poll(struct pollfd *pfd, int max, int64_t *wake)
 			if (c->rec != NULL)
 				add(pfd, max, &n, c->in, POLLOUT);
 			add(pfd, max, &n, c->out, POLLIN);
-			if (!c->exited && c->kill_at != INT64_MAX) {
+			if (!(c->exited && c->eof) &&
+			    c->kill_at != INT64_MAX) {
 				if (c->kill_at == 0 && c->deadline < *wake)
 					*wake = c->deadline;
 				else if (c->kill_at != 0 && c->kill_at < *wake)
@@ -978,7 +991,8 @@ handler_stop(void)
 
 	h.stopping = 1;
 	for (i = 0; i < JOBS_MAX; i++)
-		if (h.kids[i].pid != 0 && !h.kids[i].exited)
+		if (h.kids[i].pid != 0 &&
+		    !(h.kids[i].exited && h.kids[i].eof))
 			kill(-h.kids[i].pid, SIGTERM);
 	/* The pipe handler sees the end of its input and may finish. */
 	if (h.co.in >= 0) {
