@@ -663,14 +663,21 @@ pipe_consumed(void)
 {
 	struct queue_cur cur = { 0, 0, 0 };
 	unsigned char *p;
-	uint64_t done;
+	uint64_t done, in;
 	size_t n;
 	int unread;
 
 	if (h.co_count == 0 || h.co_rfd < 0 ||
 	    ioctl(h.co_rfd, FIONREAD, &unread) < 0)
 		return;
-	done = h.co_wrote - (uint64_t)unread;
+	/*
+	 * The pipe also holds the first bytes of a record being written
+	 * (h.co.off of h.co.rec), which co_wrote does not count yet.
+	 */
+	in = h.co_wrote + (h.co.rec != NULL ? h.co.off : 0);
+	if ((uint64_t)unread > in)
+		return;
+	done = in - (uint64_t)unread;
 	while (h.co_count > 0 && h.co_end[h.co_first] <= done &&
 	    (p = queue_next(h.fifo, &cur, &n)) != NULL) {
 		if (p[0] == 'x')
