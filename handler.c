@@ -646,6 +646,18 @@ pipe_start(int64_t now)
 
 	if (c->pid != 0 || h.stopping || now < h.co_next)
 		return;
+	if (c->out >= 0) {
+		/*
+		 * Something the last process left behind still holds its
+		 * output: what is there now is all we take of it.
+		 */
+		pipe_read();
+		if (h.co_held)
+			return;
+		if (c->out >= 0)
+			close(c->out);
+		c->out = -1;
+	}
 	if (spawn(c, environment(NULL, 0), &h.co_rfd) < 0) {
 		h.co_next = now + 1000;
 		return;
@@ -745,7 +757,8 @@ pipe_take(void)
 
 /*
  * Pipe mode: the handler ended.  What it had not read stays queued for
- * the next one, which starts after a pause.
+ * the next one, which starts after a pause.  Its output stays open until
+ * its end is read: the last lines it printed before exiting count.
  */
 static void
 pipe_ended(int64_t now)
@@ -757,16 +770,13 @@ pipe_ended(int64_t now)
 	pipe_consumed();
 	if (c->in >= 0)
 		close(c->in);
-	if (c->out >= 0)
-		close(c->out);
 	if (h.co_rfd >= 0)
 		close(h.co_rfd);
-	c->in = c->out = h.co_rfd = -1;
+	c->in = h.co_rfd = -1;
 	c->pid = 0;
 	c->rec = NULL;
 	h.co_count = h.co_first = 0;
 	h.co_wrote = 0;
-	h.linelen = 0;
 	if (now - h.co_started >= RESTART_MAX_MS)
 		h.co_fails = 0;
 	for (i = 0; i < h.co_fails && delay < RESTART_MAX_MS; i++)
@@ -1019,5 +1029,5 @@ handler_idle(void)
 	for (i = 0; i < JOBS_MAX; i++)
 		if (h.kids[i].pid != 0)
 			return 0;
-	return h.co.pid == 0;
+	return h.co.pid == 0 && h.co.out < 0;
 }
