@@ -562,7 +562,10 @@ action(char *line, size_t n)
 		    i = json_next(h.tok, 0, i)) {
 			if (json_eq(line, &h.tok[i], "response_url"))
 				continue;
-			json_w_tok(&w, line, &h.tok[i]);
+			if (json_unescape(line, &h.tok[i], chan, sizeof chan,
+			    &k) < 0)
+				goto big;
+			json_w_keyn(&w, chan, k);
 			json_w_tok(&w, line, &h.tok[i + 1]);
 		}
 		json_w_object_end(&w);
