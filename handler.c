@@ -150,7 +150,14 @@ wanted(unsigned char *p, size_t n, struct event *ev)
 		    (int)ev->type.n, ev->type.p, why);
 		return 0;
 	}
-	if ((ev->kind == EV_MESSAGE || ev->kind == EV_MENTION) && seen(ev)) {
+	/*
+	 * A mention comes twice (app_mention and message), with the same
+	 * channel and ts.  An edit carries the ts of the message it
+	 * changes, which may have been handled already: it is new all the
+	 * same.
+	 */
+	if ((ev->kind == EV_MESSAGE || ev->kind == EV_MENTION) && !ev->edit &&
+	    seen(ev)) {
 		log_msg(LOG_DEBUG, "%.*s at %.*s already handled",
 		    (int)ev->channel.n, ev->channel.p, (int)ev->ts.n, ev->ts.p);
 		return 0;
