@@ -17,8 +17,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import lib  # noqa: E402
 from lib import test, eq, ok, wait_until  # noqa: E402
 import handlerkit as hk  # noqa: E402
-from handlerkit import (GENERAL, RANDOM, PRIVATE, BUILDS, OPS, DM,  # noqa: E402
-                        HUMAN, MENTION, PARENT)
+from handlerkit import (GENERAL, RANDOM, PRIVATE, BUILDS,  # noqa: E402
+                        OPS, DM, HUMAN, MENTION, PARENT)
 
 ECHO = "examples/echo.sh"
 
@@ -54,6 +54,7 @@ flood8) printf 'a'; i=0; while [ $i -lt 10 ]; do
 	done ;;
 bytes)  printf 'bad \377\376 end\n' ;;
 surrogate) printf 'sur \355\240\200 x\n' ;;
+slow)   sleep 0.6; echo "ok $SLACK_TEXT" ;;
 empty)  ;;
 blank)  printf '\n  \n\t\n' ;;
 *)      echo "ok $SLACK_TEXT" ;;
@@ -189,7 +190,8 @@ def hanging_handlers_are_stopped_at_the_timeout():
                           r"at %s\); stopping it" % (ch, re.escape(ts)), 5)
     bot.expect_stderr(r"handler timed out after 1 s \(event in %s at %s\)"
                       % (PRIVATE, re.escape(bg)), 5)
-    ok(os.path.exists(os.path.join(d, "trapped")), "no SIGTERM came first")
+    wait_until(lambda: os.path.exists(os.path.join(d, "trapped")), 2,
+               "SIGTERM trapped by the handler")
     ok(not hk.group_gone(pg["trap"]), "the handler that traps SIGTERM "
        "was killed before the grace period")
     for ch, ts in ((GENERAL, trap), (RANDOM, orphan)):
@@ -247,6 +249,22 @@ def invalid_utf8_is_posted_as_replacement_characters():
     ok(re.fullmatch("bad \ufffd+ end", t), "posted %r" % t)
     t = si.posts(RANDOM)[0]["text"]
     ok(re.fullmatch("sur \ufffd+ x", t), "posted %r" % t)
+
+
+@test(timeout=30)
+def answers_keep_the_order_of_the_events_in_a_channel():
+    """A slow handler's answer goes first in its channel even when a
+    later event's handler ends first; other channels do not wait."""
+    si = hk.standin()
+    d = hk.tmpdir()
+    cases_bot(si, d)
+    hk.mention(si, "slow one")
+    hk.mention(si, "quick two")
+    hk.mention(si, "quick three", channel=RANDOM)
+    si.wait_posts(3, timeout=10)
+    posts = si.posts()
+    eq([p["text"] for p in posts], ["ok quick three", "ok slow one",
+                                    "ok quick two"])
 
 
 @test(timeout=30)

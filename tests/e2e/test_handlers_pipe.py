@@ -5,7 +5,6 @@ that are no action, Web API calls (form-encoded), response_url, restarts
 with backoff and what the next process is given, and backpressure when
 the handler stops reading.  README.md, "--pipe"."""
 
-import json
 import os
 import re
 import sys
@@ -20,7 +19,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import lib  # noqa: E402
 from lib import test, eq, ok, wait_until  # noqa: E402
 import handlerkit as hk  # noqa: E402
-from handlerkit import GENERAL, RANDOM, DM, PARENT  # noqa: E402
+from handlerkit import GENERAL, RANDOM, PARENT  # noqa: E402
 
 # A pipe handler whose Nth process does the Nth step of a plan (the last
 # step repeats): "one/S" reads exactly one line, answers it and exits
