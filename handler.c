@@ -155,7 +155,14 @@ wanted(unsigned char *p, size_t n, struct event *ev)
 		    (int)ev->type.n, ev->type.p, why);
 		return 0;
 	}
-	if ((ev->kind == EV_MESSAGE || ev->kind == EV_MENTION) && seen(ev)) {
+	/*
+	 * A mention comes twice (app_mention and message), with the same
+	 * channel and ts.  An edit carries the ts of the message it
+	 * changes, which may have been handled already: it is new all the
+	 * same.
+	 */
+	if ((ev->kind == EV_MESSAGE || ev->kind == EV_MENTION) && !ev->edit &&
+	    seen(ev)) {
 		log_msg(LOG_DEBUG, "%.*s at %.*s already handled",
 		    (int)ev->channel.n, ev->channel.p, (int)ev->ts.n, ev->ts.p);
 		return 0;
@@ -582,7 +589,10 @@ action(char *line, size_t n)
 		    i = json_next(h.tok, 0, i)) {
 			if (json_eq(line, &h.tok[i], "response_url"))
 				continue;
-			json_w_tok(&w, line, &h.tok[i]);
+			if (json_unescape(line, &h.tok[i], chan, sizeof chan,
+			    &k) < 0)
+				goto big;
+			json_w_keyn(&w, chan, k);
 			json_w_tok(&w, line, &h.tok[i + 1]);
 		}
 		json_w_object_end(&w);
@@ -654,6 +664,18 @@ pipe_start(int64_t now)
 
 	if (c->pid != 0 || h.stopping || now < h.co_next)
 		return;
+	if (c->out >= 0) {
+		/*
+		 * Something the last process left behind still holds its
+		 * output: what is there now is all we take of it.
+		 */
+		pipe_read();
+		if (h.co_held)
+			return;
+		if (c->out >= 0)
+			close(c->out);
+		c->out = -1;
+	}
 	if (spawn(c, environment(NULL, 0), &h.co_rfd) < 0) {
 		h.co_next = now + 1000;
 		return;
@@ -671,14 +693,21 @@ pipe_consumed(void)
 {
 	struct queue_cur cur = { 0, 0, 0 };
 	unsigned char *p;
-	uint64_t done;
+	uint64_t done, in;
 	size_t n;
 	int unread;
 
 	if (h.co_count == 0 || h.co_rfd < 0 ||
 	    ioctl(h.co_rfd, FIONREAD, &unread) < 0)
 		return;
-	done = h.co_wrote - (uint64_t)unread;
+	/*
+	 * The pipe also holds the first bytes of a record being written
+	 * (h.co.off of h.co.rec), which co_wrote does not count yet.
+	 */
+	in = h.co_wrote + (h.co.rec != NULL ? h.co.off : 0);
+	if ((uint64_t)unread > in)
+		return;
+	done = in - (uint64_t)unread;
 	while (h.co_count > 0 && h.co_end[h.co_first] <= done &&
 	    (p = queue_next(h.fifo, &cur, &n)) != NULL) {
 		if (p[0] == 'x')
@@ -746,7 +775,8 @@ pipe_take(void)
 
 /*
  * Pipe mode: the handler ended.  What it had not read stays queued for
- * the next one, which starts after a pause.
+ * the next one, which starts after a pause.  Its output stays open until
+ * its end is read: the last lines it printed before exiting count.
  */
 static void
 pipe_ended(int64_t now)
@@ -758,16 +788,13 @@ pipe_ended(int64_t now)
 	pipe_consumed();
 	if (c->in >= 0)
 		close(c->in);
-	if (c->out >= 0)
-		close(c->out);
 	if (h.co_rfd >= 0)
 		close(h.co_rfd);
-	c->in = c->out = h.co_rfd = -1;
+	c->in = h.co_rfd = -1;
 	c->pid = 0;
 	c->rec = NULL;
 	h.co_count = h.co_first = 0;
 	h.co_wrote = 0;
-	h.linelen = 0;
 	if (now - h.co_started >= RESTART_MAX_MS)
 		h.co_fails = 0;
 	for (i = 0; i < h.co_fails && delay < RESTART_MAX_MS; i++)
@@ -862,11 +889,19 @@ reap(int64_t now)
 	}
 }
 
-/* Timeouts: SIGTERM to the handler's group, then SIGKILL. */
+/*
+ * Timeouts: SIGTERM to the handler's group, then SIGKILL.  A handler runs
+ * until its shell has exited and its output is closed: a child it left
+ * behind that still holds the output (a background job, or one that
+ * ignores SIGTERM while the shell died of it) keeps it running, so the
+ * group is signalled whether the shell is still there or not.  With
+ * SIGKILL we stop waiting for the output, which a timeout drops anyway:
+ * whatever escaped the group cannot hold the slot.
+ */
 static void
 timeouts(struct child *c, int64_t now)
 {
-	if (c->pid == 0 || c->exited)
+	if (c->pid == 0 || (c->exited && c->eof) || c->kill_at == INT64_MAX)
 		return;
 	if (c->kill_at == 0 && now >= c->deadline) {
 		log_msg(LOG_WARN, "handler still running after %d s (event in "
@@ -878,6 +913,10 @@ timeouts(struct child *c, int64_t now)
 	} else if (c->kill_at != 0 && now >= c->kill_at) {
 		kill(-c->pid, SIGKILL);
 		c->kill_at = INT64_MAX;
+		if (c->out >= 0)
+			close(c->out);
+		c->out = -1;
+		c->eof = 1;
 	}
 }
 
@@ -912,7 +951,8 @@ handler_poll(struct pollfd *pfd, int max, int64_t *wake)
 			if (c->rec != NULL)
 				add(pfd, max, &n, c->in, POLLOUT);
 			add(pfd, max, &n, c->out, POLLIN);
-			if (!c->exited && c->kill_at != INT64_MAX) {
+			if (!(c->exited && c->eof) &&
+			    c->kill_at != INT64_MAX) {
 				if (c->kill_at == 0 && c->deadline < *wake)
 					*wake = c->deadline;
 				else if (c->kill_at != 0 && c->kill_at < *wake)
@@ -996,7 +1036,8 @@ handler_stop(void)
 
 	h.stopping = 1;
 	for (i = 0; i < JOBS_MAX; i++)
-		if (h.kids[i].pid != 0 && !h.kids[i].exited)
+		if (h.kids[i].pid != 0 &&
+		    !(h.kids[i].exited && h.kids[i].eof))
 			kill(-h.kids[i].pid, SIGTERM);
 	/* The pipe handler sees the end of its input and may finish. */
 	if (h.co.in >= 0) {
@@ -1016,5 +1057,5 @@ handler_idle(void)
 	for (i = 0; i < JOBS_MAX; i++)
 		if (h.kids[i].pid != 0)
 			return 0;
-	return h.co.pid == 0;
+	return h.co.pid == 0 && h.co.out < 0;
 }
