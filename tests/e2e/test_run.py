@@ -146,6 +146,48 @@ def warning_old_socket_keeps_reading_and_acking_until_the_new_is_live():
 
 
 @test(timeout=30)
+def warning_then_refresh_requested_opens_one_replacement():
+    si = lib.standin()
+    b = rk.sm_bot(si)
+    si.wait_ws(1)
+    si.set_options(hello_delay=0.3)
+    si.sm_disconnect("warning")
+    si.sm_disconnect("refresh_requested")
+    si.sm_events(5)
+    eq(rk.read_seqs(b, 5), [1, 2, 3, 4, 5])
+    rk.wait_open_ws(si, 1)
+    time.sleep(0.3)
+    eq(len(rk.sm_ws(si)), 2, "WebSocket connections")
+    eq(len(si.requests("apps.connections.open")), 2, "URLs asked for")
+    check_refresh(si, *rk.sm_ws(si))
+    rk.no_secrets(si)
+
+
+@test(timeout=30)
+def slack_closing_the_old_socket_before_the_new_is_live_loses_nothing():
+    # refresh_requested, then Slack closes the old socket (1001) while
+    # the new one still waits for its hello; events meanwhile wait too.
+    si = lib.standin()
+    b = rk.sm_bot(si)
+    w1 = si.wait_ws(1)[0]
+    si.sm_events(3)
+    eq(rk.read_seqs(b, 3), [1, 2, 3])
+    si.set_options(hello_delay=0.8)
+    si.sm_disconnect("refresh_requested", close_after=0.2, close_code=1001)
+    si.sm_events(3)
+    w = si.wait_closed(w1["id"])
+    eq((w["close_sent"]["code"], w["end"]), (1001, "close_handshake"))
+    ok(w["close_received"] is not None, "slackbot answered the close")
+    eq(rk.read_seqs(b, 3), [4, 5, 6])
+    rk.wait_open_ws(si, 1)
+    eq(len(rk.sm_ws(si)), 2, "one replacement, no extra connection")
+    si.sm_events(1)
+    eq(rk.read_seqs(b, 1), [7])
+    rk.no_more_lines(b, 0.3)
+    rk.no_secrets(si)
+
+
+@test(timeout=30)
 def link_disabled_is_logged_loudly_and_the_socket_closed():
     si = lib.standin()
     b = rk.sm_bot(si, verbose="-q")

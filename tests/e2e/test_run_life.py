@@ -102,11 +102,12 @@ def refused_handshake_gets_a_fresh_url():
     eq(len(si.requests("apps.connections.open")), 3, "one URL per attempt")
     tickets = [r["path"].split("ticket=")[1].split("&")[0] for r in hs]
     eq(len(set(tickets)), 3, "distinct tickets")
-    # A ticket slackbot reuses: the stand-in refuses it with 409 too.
+    # Reconnecting after a reset takes a new URL as well.
     si.ws_reset()
     si.wait_ws(2, timeout=5)
     hs = si.requests("ws:link")
-    eq([r["status"] for r in hs][-1], 101, "reconnection used a new URL")
+    eq([r["status"] for r in hs], [409, 409, 101, 101])
+    eq(len(si.requests("apps.connections.open")), 4, "one URL per attempt")
     si.sm_events(1)
     eq(rk.read_seqs(b, 1), [1])
     ok(b.stderr().count("409") >= 2, "refusals logged")
@@ -213,8 +214,7 @@ def stop_during_a_stream(sig):
     w = si.wait_closed(w1["id"])
     eq(w["close_received"]["code"], 1000, "close code")
     rk.check_client_frames(w)
-    ok(b.stderr().rstrip().splitlines()[-1].startswith("slackbot: stopping")
-       or "stopping" in b.stderr(), "logged")
+    ok("stopping" in b.stderr(), "logged")
     print("  %s: %d acked, %d printed, exit after %.2f s" % (
         signal.Signals(sig).name, len(acked), len(printed), took))
     rk.no_secrets(si)

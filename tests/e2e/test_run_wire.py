@@ -42,7 +42,7 @@ def silent_server_is_replaced_within_the_dead_time():
     ok(w2["opened"] - t0 <= 4.5, "replaced after %.2f s" %
        (w2["opened"] - t0))
     # slackbot kept pinging the silent socket until it gave up on it.
-    ok(len([p for p in old["client_pings"] if p["time"] > t0]) >= 2,
+    ok(len([p for p in old["client_pings"] if p["time"] > t0]) >= 1,
        "pings to the silent socket")
     # The events Slack sent into the void come again, and once.
     got = rk.read_until(b, [3, 4, 5], timeout=8)
