@@ -274,6 +274,7 @@ WS_DEFAULTS = {
     "ping_interval": 30.0,      # server pings (None: none)
     "max_connections": 10,      # then too_many_websockets
     "ack_any_conn": False,      # count acks that come on another connection
+    "ignore_acks": False,       # record acks but count none (as if lost)
     "ack_max": 20 * 1024,       # acks this big are dropped, as Slack does
     "echo_posts": False,        # our own posts come back as events
     "rtm_max_frame": 16 * 1024,  # RTM: bigger client messages -> close 1009
@@ -286,6 +287,8 @@ WS_DEFAULTS = {
     "close_grace": 10.0,        # refresh_requested -> server close
     "hello_delay": 0.0,         # seconds before hello
     "strict_mask": True,        # close 1002 on an unmasked client frame
+    "answer_pings": True,       # answer client pings with pongs
+    "pong_delay": 0.0,          # seconds before each such pong goes out
     "record_frames": True,      # keep every client data frame's header
 }
 DELIVERY = ("round_robin", "newest", "oldest")
@@ -1765,7 +1768,8 @@ class StandIn:
         what, size, envelope_id), received (text/binary messages: time,
         kind, size, data), frames (every client frame: time, fin, rsv,
         opcode, masked, length, payload for control frames),
-        pings_sent, pongs (time, payload, rtt), client_pings,
+        pings_sent, pongs (time, payload, rtt), client_pings (time,
+        payload, pong_at: when the answer went out, or None),
         close_sent / close_received (code, reason, time), end (how it
         ended: close_handshake, client_close (the client's close frame
         got no answer), server_close (ours got none), dropped (TCP ended
@@ -1791,13 +1795,14 @@ class StandIn:
         ignored, as Slack does), counted (it acknowledged the chain)."""
         return self._copy(self._acks)
 
-    def chains(self):
+    def chains(self, payloads=False):
         """Per injected envelope: chain id -> type, event_id, seq,
         deliveries (envelope ids), state ("pending" | "delivered" |
-        "acked" | "given_up" | "not_retried")."""
+        "acked" | "given_up" | "not_retried"), and with payloads=True
+        the payload sent."""
         with self._lock:
             return copy.deepcopy({k: {kk: vv for kk, vv in v.items()
-                                      if kk != "payload"}
+                                      if payloads or kk != "payload"}
                                   for k, v in self._chains.items()})
 
     def unacked(self):
@@ -2071,15 +2076,19 @@ class StandIn:
             elif t == WSMsgType.BINARY:
                 self._ws_got(w, "binary", msg.data)
             elif t == WSMsgType.PING:
+                cp = {"time": now, "payload": _b2s(msg.data),
+                      "pong_at": None}
                 with self._lock:
-                    w.rec["client_pings"].append({
-                        "time": now, "payload": _b2s(msg.data)})
+                    w.rec["client_pings"].append(cp)
                     self._note()
-                if not w.silent:
-                    try:
-                        await ws.pong(msg.data)
-                    except ConnectionError:
-                        pass
+                if not w.silent and self.answer_pings:
+                    if self.pong_delay:
+                        # Later, in order: each waits the same delay.
+                        self._loop.call_later(
+                            self.pong_delay, lambda d=msg.data, c=cp:
+                            asyncio.ensure_future(self._ws_pong(w, d, c)))
+                    else:
+                        await self._ws_pong(w, msg.data, cp)
             elif t == WSMsgType.PONG:
                 with self._lock:
                     sent = w.pings.pop(bytes(msg.data), None)
@@ -2126,6 +2135,17 @@ class StandIn:
                 return
             else:       # CLOSING / CLOSED
                 return
+
+    async def _ws_pong(self, w, data, cp):
+        if w.silent or w.rec["closed"] or w.ws.closed:
+            return
+        try:
+            await w.ws.pong(data)
+        except (ConnectionError, RuntimeError):
+            return
+        with self._lock:
+            cp["pong_at"] = time.time()
+            self._note()
 
     def _ws_got(self, w, kind, data):
         with self._lock:
@@ -2299,7 +2319,7 @@ class StandIn:
             self._chains[eid] = chain
         return chain
 
-    def _sm_prepare(self, chain, conn=None, reason=""):
+    def _sm_prepare(self, chain, conn=None, reason="", new_id=None):
         """Picks the connection for the chain's next delivery (`conn`, or
         the delivery policy), builds and records the envelope and arms
         the ack timer; returns (connection, envelope_id, text), or
@@ -2314,7 +2334,9 @@ class StandIn:
             return None, None, None
         with self._lock:
             first = not chain["deliveries"]
-            if first or self.redeliver_new_id:
+            if new_id is None:
+                new_id = self.redeliver_new_id
+            if first or new_id:
                 eid = chain["id"] if first else str(uuid.uuid4())
             else:
                 eid = chain["deliveries"][-1]
@@ -2402,7 +2424,7 @@ class StandIn:
                  "dropped": len(text.encode()) >= self.ack_max,
                  "counted": False}
             if (env is not None and not a["dropped"] and
-                    not a["duplicate"] and
+                    not a["duplicate"] and not self.ignore_acks and
                     (a["same_conn"] or self.ack_any_conn)):
                 a["counted"] = True
                 env["acked"] = a["time"]
@@ -2528,6 +2550,28 @@ class StandIn:
         chain = self._sm_chain(type, payload, accepts_response_payload)
         await self._sm_deliver(chain, conn, framing)
         return chain["id"]
+
+    async def _a_sm_redeliver(self, envelope_id, conn=None, new_id=False,
+                              reason="timeout"):
+        with self._lock:
+            env = self._envelopes.get(envelope_id)
+            chain = self._chains.get(env["chain"] if env else envelope_id)
+            if chain is None:
+                raise ValueError("no envelope %r" % envelope_id)
+            chain["attempt"] += 1
+        w, eid, text = self._sm_prepare(chain, conn, reason, bool(new_id))
+        if w is not None:
+            await self._ws_text(w, text, chain["type"], eid)
+        return eid
+
+    def sm_redeliver(self, envelope_id, conn=None, new_id=False,
+                     reason="timeout"):
+        """Delivers an envelope again now, as Slack does when it missed
+        the ack (retry_attempt one more, retry_reason `reason`): to
+        `conn` or by the delivery policy, under the same envelope_id or
+        a new one (new_id).  Returns the envelope_id used."""
+        return self._call(self._a_sm_redeliver(envelope_id, conn, new_id,
+                                               reason))
 
     def sm_envelope(self, type, payload, accepts_response_payload=False,
                     conn=None):
@@ -3089,7 +3133,8 @@ CONTROL = {n: (n, False) for n in (
     "set_ping_interval", "rtm_reply_error", "ws_connections", "envelopes",
     "acks", "chains", "unacked")}
 CONTROL.update({n: ("_a_" + n, True) for n in (
-    "sm_events", "sm_envelope", "sm_slash", "sm_interactive",
+    "sm_events", "sm_envelope", "sm_redeliver", "sm_slash",
+    "sm_interactive",
     "sm_disconnect", "rtm_events", "rtm_goodbye", "ws_send", "ws_ping",
     "ws_fragmented", "ws_oversized", "ws_masked", "ws_silent", "ws_drop",
     "ws_close")})
