@@ -20,11 +20,15 @@
  */
 #define JSON_TOK_MAX		4096
 
-/* queue.c: the FIFO between the WebSocket reader and the handler. */
-#define FIFO_BYTES		(256 * 1024)
-
 /* ws.c: the largest WebSocket message accepted; larger: close 1009. */
 #define WS_MSG_MAX		(512 * 1024)
+
+/*
+ * queue.c: the FIFO between the WebSocket reader and the handler.  Any
+ * event a WebSocket message can carry must fit, or it could never be
+ * delivered; only the pages events reach are ever resident.
+ */
+#define FIFO_BYTES		(WS_MSG_MAX + 64 * 1024)
 
 /* http.c: a response's status line and headers together. */
 #define HTTP_HEAD_MAX		8192

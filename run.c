@@ -111,6 +111,7 @@ static struct {
 	int		 out_gone;	/* standard output closed on us */
 	struct handler_opts h;
 	int		 reply_ws;	/* RTM: simple replies over the socket */
+	int		 single;	/* too_many_websockets: one socket */
 	char		 self_user[32], self_bot[32];
 	struct api_call	 open_call;
 	int64_t		 t0;		/* start, for the id table's clock */
@@ -472,7 +473,7 @@ static int
 message(struct sock *s, const unsigned char *data, size_t len, int64_t now)
 {
 	struct slack_msg m;
-	int rc;
+	int rc, i;
 
 	switch (slack_read(run.proto, (const char *)data, len, tok,
 	    sizeof tok / sizeof tok[0], &m)) {
@@ -531,17 +532,35 @@ message(struct sock *s, const unsigned char *data, size_t len, int64_t now)
 		if (m.whylen == 13 && memcmp(m.why, "link_disabled", 13) == 0) {
 			log_msg(LOG_ERR, "Socket Mode is turned off for this "
 			    "app (link_disabled): turn it on in the app's "
-			    "settings; retrying every minute");
-			run.fails = 6;
+			    "settings; trying again in a minute");
 			start_close(s, WS_CLOSE_NORMAL, now);
-			backoff(now);
+			run.t_next = now + BACKOFF_MAX_MS;
 			break;
 		}
 		if (m.whylen == 19 && memcmp(m.why, "too_many_websockets",
 		    19) == 0) {
+			/*
+			 * No room for a second socket: from now on the old
+			 * one closes before its replacement opens.
+			 */
 			log_msg(LOG_WARN, "Slack says the app has too many "
-			    "connections; closing this one first");
+			    "connections; from now on a connection closes "
+			    "before its replacement opens");
+			run.single = 1;
+			for (i = 0; i < NSOCK; i++)
+				if (socks[i].retiring)
+					start_close(&socks[i], WS_CLOSE_NORMAL,
+					    now);
 			start_close(s, WS_CLOSE_NORMAL, now);
+			backoff(now);
+			break;
+		}
+		if (run.single) {
+			log_msg(LOG_INFO, "Slack asks to replace connection %d "
+			    "(%.*s); closing it first", s->num, (int)m.whylen,
+			    m.why);
+			start_close(s, WS_CLOSE_NORMAL, now);
+			run.t_next = now;
 			break;
 		}
 		log_msg(LOG_INFO, "Slack asks to replace connection %d (%.*s); "
@@ -580,9 +599,15 @@ release(struct sock *s, int64_t now)
 		s->held = 0;
 }
 
+/*
+ * Should reading stop for backpressure?  Only once events can come: the
+ * answer to the handshake and hello are read whatever the FIFO holds.
+ */
 static int
 paused(const struct sock *s)
 {
+	if (s->state < S_HELLO)
+		return 0;
 	return s->held > 0 || queue_free(&fifo) < PAUSE_ROOM ||
 	    conn_room(&s->c) < OUT_ROOM;
 }
@@ -671,8 +696,11 @@ wanted_slot(void)
 		if (socks[i].state != S_CLOSING && !socks[i].retiring)
 			usable++;
 	}
-	/* RTM sends everything to every socket: one at a time. */
-	if (usable > 0 || (run.proto == SLACK_RTM && used))
+	/*
+	 * RTM sends everything to every socket, and an app at Slack's limit
+	 * of connections gets no second one: one at a time, then.
+	 */
+	if (usable > 0 || ((run.proto == SLACK_RTM || run.single) && used))
 		return -1;
 	return free_slot;
 }
@@ -710,6 +738,9 @@ timers(struct sock *s, int64_t now)
 			break;
 		/* FALLTHROUGH */
 	case S_LIVE:
+		/* Not reading (backpressure) is no sign of a dead link. */
+		if (paused(s))
+			s->t_rx = now;
 		if (now - s->t_rx >= run.dead_ms) {
 			lost(s, now, "nothing received for %d s (pinging "
 			    "every %d s): the connection is dead",

@@ -228,9 +228,6 @@ def too_many_websockets_closes_the_socket_first_then_reconnects():
 
 
 @test(timeout=30)
-@rk.xfail("too_many_websockets on the replacement socket during a refresh "
-          "makes slackbot reconnect in a tight loop, without backoff and "
-          "without closing the old socket")
 def too_many_websockets_on_the_replacement_socket():
     # Slack's cap is reached when the replacement opens: the way out is
     # to close the old socket first (slack-protocol.md 4.7), and at the

@@ -54,9 +54,6 @@ def rate_limited_open_waits_as_long_as_retry_after_says():
 
 
 @test(timeout=30)
-@rk.xfail("after one 429 the Web API client (api.c) takes the next 200 "
-          "answers for 429s too (slack_error is not cleared between "
-          "attempts): 4 more calls, 5 s apart, then it gives up")
 def rate_limited_open_connects_once_the_wait_is_over():
     si = lib.standin()
     si.fault("apps.connections.open", status=429, retry_after=1)
@@ -232,10 +229,6 @@ def sigint_during_a_stream_loses_no_acked_event():
 
 
 @test(timeout=30)
-@rk.xfail("on SIGTERM the close frame is only queued: the shutdown loop "
-          "polls the socket for input only, so the frame leaves at the "
-          "1.8 s deadline, just before the socket is closed (no "
-          "close_notify, the server's close never read)")
 def sigterm_sends_the_close_frame_at_once():
     si = lib.standin()
     b = rk.sm_bot(si)
@@ -272,7 +265,8 @@ def stall(si, args, pause):
 def backpressure_stops_acking_and_every_event_comes_once():
     si = lib.standin(ack_timeout=1.0, max_retries=100)
     pb, a1, a2, mem = stall(si, ["-v", "run"], 3.0)
-    ok(a1 < 1500, "%d of 3000 acked while nobody reads" % a1)
+    # The FIFO (576 KiB) and the pipe take some, never all of them.
+    ok(a1 < 2500, "%d of 3000 acked while nobody reads" % a1)
     eq(a2, a1, "acks while stdout is blocked")
     again = [e for e in si.envelopes() if e["retry_attempt"] > 0]
     ok(len(again) > 1000, "redeliveries: %d" % len(again))
@@ -290,9 +284,6 @@ def backpressure_stops_acking_and_every_event_comes_once():
 
 
 @test(timeout=60)
-@rk.xfail("while stdout is blocked slackbot stops reading the socket, "
-          "and after --dead seconds its dead-link timer drops the live "
-          "connection (no close frame) and opens another")
 def backpressure_keeps_the_connection():
     si = lib.standin(ack_timeout=1.0, max_retries=100)
     pb, a1, a2, mem = stall(si, ["-v", "run", "--ping", "1", "--dead", "3"],
