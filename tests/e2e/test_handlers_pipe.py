@@ -314,7 +314,7 @@ def a_handler_that_stops_reading_holds_slack_back():
     h = hk.script(d, "bp.py", BACKPRESSURE)
     bot = hk.run(si, ["--pipe", "/usr/bin/python3 %s %s" % (h, d),
                       "--rate", "0", "--all"])
-    n = 40
+    n = 80
     sender = threading.Thread(target=si.sm_events, args=(n,),
                               kwargs={"kind": "message",
                                       "text": "message {seq} " + "y" * 8000},
