@@ -53,6 +53,14 @@ static const char *const bundles[] = {
 	"/etc/ssl/cert.pem",			/* Alpine, BSDs */
 };
 
+static const struct {
+	const char	*var;
+	int		(*load)(struct ta_set *, const char *, char *, size_t);
+} settings[] = {
+	{ "SSL_CERT_FILE",	ta_load_file },
+	{ "SSL_CERT_DIR",	ta_load_dir },
+};
+
 static const char *const cadirs[] = {
 	"/etc/ssl/certs",
 	"/etc/pki/tls/certs",
@@ -89,24 +97,16 @@ tls_anchors_load(char *what, size_t whatlen, char *err, size_t errlen)
 	char ignored[256];
 	size_t i;
 
-	if ((env = getenv("SSL_CERT_FILE")) != NULL && *env != '\0') {
+	/* What the user names is used, or its failure reported. */
+	for (i = 0; i < sizeof settings / sizeof settings[0]; i++) {
+		if ((env = getenv(settings[i].var)) == NULL || *env == '\0')
+			continue;
 		ta_reset(&anchors);
-		if (ta_load_file(&anchors, env, err, errlen) < 0)
-			return blame("SSL_CERT_FILE", err, errlen);
+		if (settings[i].load(&anchors, env, err, errlen) < 0)
+			return blame(settings[i].var, err, errlen);
 		if (anchors.n == 0) {
-			snprintf(err, errlen, "SSL_CERT_FILE=%s: no usable "
-			    "certificate in it", env);
-			return -1;
-		}
-		return use_set(what, whatlen, env);
-	}
-	if ((env = getenv("SSL_CERT_DIR")) != NULL && *env != '\0') {
-		ta_reset(&anchors);
-		if (ta_load_dir(&anchors, env, err, errlen) < 0)
-			return blame("SSL_CERT_DIR", err, errlen);
-		if (anchors.n == 0) {
-			snprintf(err, errlen, "SSL_CERT_DIR=%s: no usable "
-			    "certificate in it", env);
+			snprintf(err, errlen, "%s=%s: no usable certificate in "
+			    "it", settings[i].var, env);
 			return -1;
 		}
 		return use_set(what, whatlen, env);
