@@ -1047,6 +1047,22 @@ handler_stop(void)
 }
 
 /* see handler.h */
+void
+handler_kill(void)
+{
+	int i;
+
+	for (i = 0; i < JOBS_MAX; i++)
+		if (h.kids[i].pid != 0 && !h.kids[i].exited)
+			kill(-h.kids[i].pid, SIGKILL);
+	if (h.co.pid != 0 && !h.co.exited) {
+		log_msg(LOG_WARN, "the pipe handler did not end after its input "
+		    "did; sending it SIGTERM");
+		kill(-h.co.pid, SIGTERM);
+	}
+}
+
+/* see handler.h */
 int
 handler_idle(void)
 {

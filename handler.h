@@ -55,6 +55,13 @@ void	handler_sigchld(void);
 /* Stops taking records; asks running processes to end. */
 void	handler_stop(void);
 
+/*
+ * The end of the time to stop: handlers still running get SIGKILL (they
+ * had SIGTERM); the pipe handler, which had the end of its input, gets
+ * SIGTERM.  No process of ours outlives us unwarned.
+ */
+void	handler_kill(void);
+
 /* 1 when nothing is running or being written any more. */
 int	handler_idle(void);
 

@@ -945,9 +945,12 @@ shutdown_all(void)
 	for (i = 0; i < NSOCK; i++)
 		if (socks[i].state != S_FREE)
 			drop(&socks[i]);
-	if (!handler_idle())
-		log_msg(LOG_WARN, "stopped with %zu events not delivered",
-		    queue_count(&fifo));
+	if (!handler_idle()) {
+		handler_kill();
+		if (queue_count(&fifo) > 0)
+			log_msg(LOG_WARN, "stopped with %zu events not "
+			    "delivered", queue_count(&fifo));
+	}
 	if (out_pending() > 0)
 		log_msg(LOG_WARN, "stopped with %zu replies not sent",
 		    out_pending());

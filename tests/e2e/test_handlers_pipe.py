@@ -36,6 +36,8 @@ step = plan[min(n, len(plan)) - 1]
 if step.startswith("go+"):
     step = step[3:]
     while not os.path.exists(os.path.join(d, "go")):
+        if os.getppid() == 1:   # slackbot is gone: so are we
+            sys.exit(0)
         time.sleep(0.02)
 def answer(line):
     ev = json.loads(line)
@@ -294,6 +296,8 @@ def a_full_pipe_then_a_restart_loses_nothing():
 BACKPRESSURE = r"""import json, os, sys, time
 d = sys.argv[1]
 while not os.path.exists(os.path.join(d, "go")):
+    if os.getppid() == 1:       # slackbot is gone: so are we
+        sys.exit(0)
     time.sleep(0.02)
 for line in sys.stdin:
     ev = json.loads(line)
