@@ -108,12 +108,12 @@ build/musl:
 	mkdir -p $@
 
 # Unit tests: tests/t_NAME.c, one per module, linked against the library.
-build/t_%: tests/t_%.c tests/harness.h build/musl/lib.a build/musl/fortify.o
+build/t_%: tests/t_%.c tests/harness.h tests/testutil.h build/musl/lib.a build/musl/fortify.o
 	$(E) LD $@
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< build/musl/lib.a \
 	    build/musl/fortify.o $(BEARSSL)
 
-build/asan/t_%: tests/t_%.c tests/harness.h build/asan/lib.a
+build/asan/t_%: tests/t_%.c tests/harness.h tests/testutil.h build/asan/lib.a
 	$(E) LD $@
 	$(Q)$(SANCC) $(SANFLAGS) -o $@ $< build/asan/lib.a -lbearssl
 

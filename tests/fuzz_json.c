@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "json.h"
+#include "testutil.h"
 
 #define IN_MAX	(256 * 1024)
 #define TOK_CAP	(IN_MAX + 1)	/* a token needs one byte at least */
@@ -187,50 +188,6 @@ check_tree(const char *js, size_t len, const struct json_tok *t, int n)
 	}
 }
 
-/* Plain UTF-8 check, independent of json.c: 1 when s[0..n) is valid. */
-static int
-ref_utf8(const unsigned char *s, size_t n)
-{
-	size_t i = 0, k, need;
-	uint32_t cp, min;
-
-	while (i < n) {
-		if (s[i] < 0x80) {
-			i++;
-			continue;
-		} else if (s[i] >= 0xc0 && s[i] < 0xe0) {
-			need = 1, cp = s[i] & 0x1f, min = 0x80;
-		} else if (s[i] >= 0xe0 && s[i] < 0xf0) {
-			need = 2, cp = s[i] & 0x0f, min = 0x800;
-		} else if (s[i] >= 0xf0 && s[i] < 0xf8) {
-			need = 3, cp = s[i] & 0x07, min = 0x10000;
-		} else
-			return 0;
-		if (n - i - 1 < need)
-			return 0;
-		for (k = 1; k <= need; k++) {
-			if ((s[i + k] & 0xc0) != 0x80)
-				return 0;
-			cp = cp << 6 | (s[i + k] & 0x3f);
-		}
-		if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp < 0xe000))
-			return 0;
-		i += need + 1;
-	}
-	return 1;
-}
-
-static int
-has_fffd(const char *s, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i + 3 <= n; i++)
-		if (memcmp(s + i, "\xef\xbf\xbd", 3) == 0)
-			return 1;
-	return 0;
-}
-
 /* The writer given raw bytes: always one valid string. */
 static void
 write_bytes(const char *in, size_t n)
@@ -245,10 +202,10 @@ write_bytes(const char *in, size_t n)
 	ASSERT(json_parse(out, wn, tok2, TOK_CAP, JSON_FULL, NULL) == 1);
 	ASSERT(tok2[0].type == JSON_STRING);
 	sn = unescape(out, &tok2[0], ubuf);
-	if (ref_utf8((const unsigned char *)in, n))
+	if (tu_utf8_valid((const unsigned char *)in, n))
 		ASSERT(sn == n && memcmp(ubuf, in, n) == 0);
 	else
-		ASSERT(has_fffd(ubuf, sn));
+		ASSERT(tu_has_fffd(ubuf, sn));
 	cap = n % sizeof(small);
 	json_w_init(&w, small, cap);
 	json_w_strn(&w, in, n);

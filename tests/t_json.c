@@ -14,6 +14,7 @@
 #include <sys/mman.h>
 
 #include "json.h"
+#include "testutil.h"
 #include "harness.h"
 
 #define S(s)		(s), sizeof(s) - 1
@@ -1202,50 +1203,6 @@ t_writer_escape(void)
 	CHECK(strcmp(b, "\"a\"") == 0);
 }
 
-/* Reference UTF-8 check, written plainly: 1 when s[0..n) is valid. */
-static int
-ref_utf8(const unsigned char *s, size_t n)
-{
-	size_t i = 0, k, need;
-	uint32_t cp, min;
-
-	while (i < n) {
-		if (s[i] < 0x80) {
-			i++;
-			continue;
-		} else if (s[i] >= 0xc0 && s[i] < 0xe0) {
-			need = 1, cp = s[i] & 0x1f, min = 0x80;
-		} else if (s[i] >= 0xe0 && s[i] < 0xf0) {
-			need = 2, cp = s[i] & 0x0f, min = 0x800;
-		} else if (s[i] >= 0xf0 && s[i] < 0xf8) {
-			need = 3, cp = s[i] & 0x07, min = 0x10000;
-		} else
-			return 0;
-		if (n - i - 1 < need)
-			return 0;
-		for (k = 1; k <= need; k++) {
-			if ((s[i + k] & 0xc0) != 0x80)
-				return 0;
-			cp = cp << 6 | (s[i + k] & 0x3f);
-		}
-		if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp < 0xe000))
-			return 0;
-		i += need + 1;
-	}
-	return 1;
-}
-
-static int
-has_fffd(const char *s, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i + 3 <= n; i++)
-		if (memcmp(s + i, "\xef\xbf\xbd", 3) == 0)
-			return 1;
-	return 0;
-}
-
 /*
  * Writer then tokenizer: any bytes become one string that reads back as
  * the same bytes when they were valid UTF-8, and as valid UTF-8 holding
@@ -1294,11 +1251,11 @@ t_writer_roundtrip(void)
 		if (!CHECK_EQ(json_unescape(out, &toks[0], back, sizeof(back),
 		    &bn), 0))
 			return;
-		valid = ref_utf8(in, n);
+		valid = tu_utf8_valid(in, n);
 		if (valid)
 			CHECK(bn == n && memcmp(back, in, n) == 0);
 		else
-			CHECK(has_fffd(back, bn));
+			CHECK(tu_has_fffd(back, bn));
 		if (t_case_failed) {
 			fprintf(stderr, "  input of %zu bytes: %02x %02x "
 			    "%02x\n", n, in[0], n > 1 ? in[1] : 0,

@@ -15,6 +15,7 @@
 #include "config.h"
 #include "log.h"
 #include "harness.h"
+#include "testutil.h"
 
 #define SECRET1	"Tr0ub4dor&3"
 #define SECRET2	"correct horse battery staple"
@@ -232,11 +233,7 @@ static uint64_t	rng = 0x13198a2e03707344ULL;
 static uint64_t
 rnd(void)
 {
-	uint64_t z = (rng += 0x9e3779b97f4a7c15ULL);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
+	return tu_next(&rng);
 }
 
 /*

@@ -17,6 +17,7 @@
 
 #include "queue.h"
 #include "harness.h"
+#include "testutil.h"
 
 #define BIGCAP	65536
 #define GUARD	64
@@ -30,11 +31,7 @@ static uint64_t		rng;
 static uint64_t
 rnd(void)
 {
-	uint64_t z = (rng += 0x9e3779b97f4a7c15ULL);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
+	return tu_next(&rng);
 }
 
 static void

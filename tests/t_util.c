@@ -8,6 +8,7 @@
 
 #include "util.h"
 #include "harness.h"
+#include "testutil.h"
 
 #define UNTOUCHED	0x5a
 #define U64MAX		UINT64_MAX
@@ -150,11 +151,7 @@ static uint64_t	rng = 0x243f6a8885a308d3ULL;
 static uint64_t
 rnd(void)
 {
-	uint64_t z = (rng += 0x9e3779b97f4a7c15ULL);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
+	return tu_next(&rng);
 }
 
 /* Random values and limits of every magnitude. */

@@ -1,0 +1,68 @@
+/*
+ * tests/testutil.h: small helpers shared by the unit tests and the fuzz
+ * targets, written plainly and independently of the code under test.
+ */
+#ifndef TESTUTIL_H
+#define TESTUTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+/* splitmix64: a fast, deterministic generator for test inputs. */
+static inline uint64_t
+tu_next(uint64_t *state)
+{
+	uint64_t z = (*state += 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+/* 1 when s[0..n) is valid UTF-8 (no overlong forms, surrogates, >10FFFF). */
+static inline int
+tu_utf8_valid(const unsigned char *s, size_t n)
+{
+	size_t i = 0, k, need;
+	uint32_t cp, min;
+
+	while (i < n) {
+		if (s[i] < 0x80) {
+			i++;
+			continue;
+		} else if (s[i] >= 0xc0 && s[i] < 0xe0) {
+			need = 1, cp = s[i] & 0x1f, min = 0x80;
+		} else if (s[i] >= 0xe0 && s[i] < 0xf0) {
+			need = 2, cp = s[i] & 0x0f, min = 0x800;
+		} else if (s[i] >= 0xf0 && s[i] < 0xf8) {
+			need = 3, cp = s[i] & 0x07, min = 0x10000;
+		} else
+			return 0;
+		if (n - i - 1 < need)
+			return 0;
+		for (k = 1; k <= need; k++) {
+			if ((s[i + k] & 0xc0) != 0x80)
+				return 0;
+			cp = cp << 6 | (s[i + k] & 0x3f);
+		}
+		if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp < 0xe000))
+			return 0;
+		i += need + 1;
+	}
+	return 1;
+}
+
+/* 1 when s[0..n) holds U+FFFD, the replacement character. */
+static inline int
+tu_has_fffd(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i + 3 <= n; i++)
+		if (memcmp(s + i, "\xef\xbf\xbd", 3) == 0)
+			return 1;
+	return 0;
+}
+
+#endif
