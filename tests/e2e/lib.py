@@ -485,13 +485,18 @@ class Bot:
 
     def memory(self):
         """{"VmRSS": kB, "VmHWM": kB, ...} from /proc/PID/status."""
-        out = {}
-        with open("/proc/%d/status" % self.pid) as f:
-            for line in f:
-                k, _, v = line.partition(":")
-                if k.startswith("Vm"):
-                    out[k] = int(v.split()[0])
-        return out
+        return memory(self.pid)
+
+
+def memory(pid):
+    """{"VmRSS": kB, "VmHWM": kB, ...} of process pid."""
+    out = {}
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            k, _, v = line.partition(":")
+            if k.startswith("Vm"):
+                out[k] = int(v.split()[0])
+    return out
 
 
 def start_slackbot(args, env=None, si=None, limit=120, binary=None,

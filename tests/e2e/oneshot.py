@@ -24,8 +24,10 @@ collects the result.  Run alone (by name), it starts its run then.
 
 import atexit
 import os
+import shutil
 import signal
 import subprocess
+import tempfile
 import threading
 import time
 
@@ -220,3 +222,29 @@ def main(argv=None):
             except Exception as e:  # noqa: B902 - reported by its test
                 _runs[name] = e
     lib.run_all(argv)
+
+
+# ----------------------------------------------------------------------
+# Small helpers of both files.
+
+AUTH_LINES = ["team:    Acme Ops (T01ACME001)",
+              "user:    deploybot (U07BOT0001)",
+              "bot id:  B07BOT0001",
+              "url:     https://acme-ops.slack.com/"]
+
+
+def eq(got, want, what=""):
+    """lib.eq, with anything (a Result, a tuple) to say what it was."""
+    lib.eq(got, want, what if isinstance(what, str) else repr(what))
+
+
+def tmpdir():
+    d = tempfile.mkdtemp(prefix="slackbot-e2e-")
+    lib.cleanup(lambda: shutil.rmtree(d, ignore_errors=True))
+    return d
+
+
+def write(path, data):
+    with open(path, "wb") as f:
+        f.write(data)
+    return path

@@ -283,13 +283,7 @@ class PipeBot:
             return f.read()
 
     def memory(self):
-        out = {}
-        with open("/proc/%d/status" % self.pid) as f:
-            for line in f:
-                k, _, v = line.partition(":")
-                if k.startswith("Vm"):
-                    out[k] = int(v.split()[0])
-        return out
+        return lib.memory(self.pid)
 
     def stop(self):
         if self.proc.poll() is None:

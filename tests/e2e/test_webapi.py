@@ -11,10 +11,8 @@ import hashlib
 import json
 import os
 import re
-import shutil
 import socket
 import sys
-import tempfile
 import urllib.parse
 
 sys.dont_write_bytecode = True
@@ -22,34 +20,14 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import lib  # noqa: E402
 from lib import test, ok  # noqa: E402
-from oneshot import (CH, Early, early, errors, no_secrets,  # noqa: E402
-                     one_error, sb, start_standin, statuses, warnings)
+from oneshot import (AUTH_LINES, CH, Early, early, eq, errors,  # noqa: E402
+                     no_secrets, one_error, sb, start_standin, statuses,
+                     tmpdir, warnings, write)
 from standin import slack_json  # noqa: E402
 
 BOT = lib.BOT_TOKEN
 RANDOM = "C0RANDOM01"
 TS = "1732531200.001200"
-AUTH_LINES = ["team:    Acme Ops (T01ACME001)",
-              "user:    deploybot (U07BOT0001)",
-              "bot id:  B07BOT0001",
-              "url:     https://acme-ops.slack.com/"]
-
-
-def eq(got, want, what=""):
-    """lib.eq, with anything (a Result, a tuple) to say what it was."""
-    lib.eq(got, want, what if isinstance(what, str) else repr(what))
-
-
-def tmpdir():
-    d = tempfile.mkdtemp(prefix="slackbot-e2e-")
-    lib.cleanup(lambda: shutil.rmtree(d, ignore_errors=True))
-    return d
-
-
-def write(path, data):
-    with open(path, "wb") as f:
-        f.write(data)
-    return path
 
 
 def api_conns(si, server="api"):

@@ -19,31 +19,11 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import lib  # noqa: E402
 from lib import test, ok  # noqa: E402
-from oneshot import (CH, Early, early, one_error, sb,  # noqa: E402
-                     start_standin, warnings)
+from oneshot import (AUTH_LINES, CH, Early, early, eq,  # noqa: E402
+                     one_error, sb, start_standin, tmpdir, warnings, write)
 
-AUTH_LINES = ["team:    Acme Ops (T01ACME001)",
-              "user:    deploybot (U07BOT0001)",
-              "bot id:  B07BOT0001",
-              "url:     https://acme-ops.slack.com/"]
 # Where the refusing proxies are asked to go (they answer before trying).
 NOWHERE = "https://localhost:9/api/"
-
-
-def eq(got, want, what=""):
-    lib.eq(got, want, what if isinstance(what, str) else repr(what))
-
-
-def tmpdir():
-    d = tempfile.mkdtemp(prefix="slackbot-e2e-")
-    lib.cleanup(lambda: shutil.rmtree(d, ignore_errors=True))
-    return d
-
-
-def write(path, data):
-    with open(path, "wb") as f:
-        f.write(data)
-    return path
 
 
 def gave_up(r, tries=4):
