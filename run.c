@@ -925,8 +925,9 @@ shutdown_all(void)
 	int64_t end = now_ms() + 1800;
 	int i, busy;
 
-	log_msg(LOG_INFO, "stopping: %llu events delivered, %llu repeats "
-	    "skipped", run.events, run.dups);
+	log_msg(LOG_INFO, "stopping: %llu events queued, %llu envelopes "
+	    "acknowledged, %llu repeats skipped", run.events, run.acks,
+	    run.dups);
 	handler_stop();
 	for (i = 0; i < NSOCK; i++)
 		if (socks[i].state != S_FREE) {

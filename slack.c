@@ -18,18 +18,24 @@
 
 #include "slack.h"
 
-/* String member key of object obj, as a view of its raw bytes. */
+/* The raw bytes of a string value, or -1 (leaving *s alone). */
 static int
-str_member(const char *js, const struct json_tok *tok, int obj,
-    const char *key, const char **s, size_t *n)
+str_at(const char *js, const struct json_tok *tok, int i, const char **s,
+    size_t *n)
 {
-	int i = json_find(js, tok, obj, key);
-
 	if (i < 0 || tok[i].type != JSON_STRING)
 		return -1;
 	*s = js + tok[i].start;
 	*n = tok[i].len;
-	return i;
+	return 0;
+}
+
+/* String member key of object obj, as a view of its raw bytes; -1: none. */
+static int
+str_member(const char *js, const struct json_tok *tok, int obj,
+    const char *key, const char **s, size_t *n)
+{
+	return str_at(js, tok, json_find(js, tok, obj, key), s, n);
 }
 
 /* FNV-1a over a tag byte and the raw id. */
@@ -102,18 +108,6 @@ pick(const char *js, const struct json_tok *tok, int obj, struct want *w,
 			}
 		}
 	}
-}
-
-/* The raw bytes of a string value, or -1 (leaving *s alone). */
-static int
-str_at(const char *js, const struct json_tok *tok, int i, const char **s,
-    size_t *n)
-{
-	if (i < 0 || tok[i].type != JSON_STRING)
-		return -1;
-	*s = js + tok[i].start;
-	*n = tok[i].len;
-	return 0;
 }
 
 enum { W_TYPE, W_ID, W_PAYLOAD, W_RETRY, W_NUM, W_REASON };
