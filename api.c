@@ -190,19 +190,21 @@ static void
 rate_limited(struct api *a, int64_t now)
 {
 	long s = a->c.resp.retry_after;
+	int asked = s >= 0;
 	int64_t *until;
 
-	if (s < 0)
+	if (!asked)
 		s = RL_DEFAULT_S;
 	if (++a->attempt >= RL_TRIES || s > RL_MAX_S) {
 		snprintf(a->error, sizeof a->error, "rate limited by Slack "
-		    "(Retry-After: %ld s); gave up after %d tries", s,
-		    a->attempt);
+		    "(%s %ld s); gave up after %d tries; try again later",
+		    asked ? "Retry-After:" : "no Retry-After, waited",
+		    s, a->attempt);
 		done(a, API_FAIL);
 		return;
 	}
-	log_msg(LOG_WARN, "%s: rate limited by Slack; waiting %ld s as it "
-	    "asks", name(a), s);
+	log_msg(LOG_WARN, "%s: rate limited by Slack; waiting %ld s %s",
+	    name(a), s, asked ? "as it asks" : "(it gave no Retry-After)");
 	until = rl_slot(a, name(a), 1, now);
 	*until = now + (int64_t)s * 1000;
 	a->state = A_WAIT;
