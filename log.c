@@ -24,6 +24,7 @@
 
 #include "config.h"
 #include "log.h"
+#include "util.h"
 
 #define LOG_CUT	200	/* see log_msg() */
 
@@ -166,18 +167,199 @@ mask(char *s, size_t n, size_t (*matcher)(const char *, size_t, size_t *),
 	return o;
 }
 
+static int
+hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/*
+ * Undoes JSON's \u00XX escapes of printable ASCII, so that a token
+ * written "\u0078oxb-..." (a server may escape any character) is seen
+ * as the token it is.  Quotes and backslashes stay escaped, and "\\"
+ * is kept as a pair, so the text still reads as the JSON it was.
+ */
+static size_t
+unescape_ascii(char *s, size_t n)
+{
+	size_t i = 0, o = 0;
+	int c;
+
+	while (i < n) {
+		if (s[i] == '\\' && i + 1 < n && s[i + 1] == '\\') {
+			s[o++] = s[i++];
+			s[o++] = s[i++];
+			continue;
+		}
+		if (s[i] == '\\' && i + 5 < n && s[i + 1] == 'u' &&
+		    s[i + 2] == '0' && s[i + 3] == '0' && hexval(s[i + 4]) >= 0 &&
+		    hexval(s[i + 5]) >= 0 && (c = hexval(s[i + 4]) * 16 +
+		    hexval(s[i + 5])) > ' ' && c < 0x7f && c != '"' &&
+		    c != '\\') {
+			s[o++] = (char)c;
+			i += 6;
+			continue;
+		}
+		s[o++] = s[i++];
+	}
+	return o;
+}
+
 /* see log.h */
 size_t
 log_redact(char *s, size_t n)
 {
 	int changed = 0;
 
+	n = unescape_ascii(s, n);
 	n = mask(s, n, secret_at, &changed);
 	do {
 		changed = 0;
 		n = mask(s, n, match, &changed);
 	} while (changed);
 	return n;
+}
+
+/*
+ * Rate limiting.  Errors, warnings and notices (not the lines -v and -vv
+ * add) are counted per format string: LOG_BURST of one kind per
+ * LOG_WINDOW_MS are written, the rest only counted, and the
+ * count is written with the last of them once the window is over (at the
+ * next line of that kind, or at log_tick()).  A flood from a handler or a
+ * server thus costs a few lines, not one per event.
+ */
+#define LOG_BURST	10
+#define LOG_WINDOW_MS	10000
+#define LOG_KINDS	8
+#define LOG_EXAMPLE	160
+
+static struct kind {
+	uintptr_t	 key;		/* 0: free slot */
+	int64_t		 start;		/* the window began */
+	unsigned	 n;		/* lines in the window */
+	unsigned long	 dropped;	/* of them, not written */
+	int		 level;
+	char		 example[LOG_EXAMPLE];	/* the last one dropped */
+} kinds[LOG_KINDS];
+
+static void
+emit(char *line, size_t n)
+{
+	size_t r;
+
+	/* Keep it one line, whatever the message held. */
+	for (r = 0; r < n; r++)
+		if (line[r] == '\n' || line[r] == '\r')
+			line[r] = ' ';
+	line[n++] = '\n';
+	(void)!write(2, line, n);
+}
+
+/* Writes how many lines of kind k were dropped, and starts anew. */
+static void
+summary(struct kind *k, int64_t now)
+{
+	char line[LOG_LINE_MAX];
+	int64_t secs;
+	int r;
+
+	if (k->dropped > 0) {
+		secs = (now - k->start + 999) / 1000;
+		r = snprintf(line, sizeof line, "slackbot: %s%lu more line%s "
+		    "like this in %d s: %s", k->level <= LOG_WARN ?
+		    "warning: " : "", k->dropped, k->dropped == 1 ? "" : "s",
+		    secs > 1 ? (int)secs : 1, k->example);
+		emit(line, (size_t)r < sizeof line - 1 ? (size_t)r :
+		    sizeof line - 1);
+	}
+	k->start = now;
+	k->n = 0;
+	k->dropped = 0;
+}
+
+/* The kind of a line: its format, or for a bare "%s" its first words. */
+static uintptr_t
+kind_key(const char *fmt, const char *text)
+{
+	uintptr_t key = (uintptr_t)fmt;
+	size_t i;
+
+	if (text != NULL)
+		for (i = 0; i < 32 && text[i] != '\0'; i++)
+			key = (key ^ (unsigned char)text[i]) * 0x01000193u;
+	return key | 1;
+}
+
+/*
+ * A line of kind key is due: 1 when it may be written now, else 0 (it is
+ * counted; text, when given, is kept as the example of what was not
+ * written).  With text NULL nothing is counted unless the kind is already
+ * being held back: a cheap look before the line is formatted.
+ */
+static int
+admit(uintptr_t key, int level, int64_t now, const char *text)
+{
+	struct kind *k = NULL, *old = &kinds[0];
+	size_t i;
+
+	for (i = 0; i < LOG_KINDS && k == NULL; i++) {
+		if (kinds[i].key == key)
+			k = &kinds[i];
+		else if (kinds[i].start < old->start || kinds[i].key == 0)
+			old = &kinds[i];
+	}
+	if (text == NULL) {
+		/* The first line held back is formatted: it is the example. */
+		if (k == NULL || k->n < LOG_BURST || k->dropped == 0 ||
+		    now - k->start >= LOG_WINDOW_MS)
+			return 1;
+		k->dropped++;
+		return 0;
+	}
+	if (k == NULL) {
+		k = old;
+		if (k->key != 0)
+			summary(k, now);
+		k->key = key;
+		k->start = now;
+		k->n = 0;
+	} else if (now - k->start >= LOG_WINDOW_MS)
+		summary(k, now);
+	k->level = level;
+	if (++k->n <= LOG_BURST)
+		return 1;
+	k->dropped++;
+	snprintf(k->example, sizeof k->example, "%s", text);
+	return 0;
+}
+
+/* see log.h */
+void
+log_tick(int64_t now)
+{
+	size_t i;
+
+	for (i = 0; i < LOG_KINDS; i++)
+		if (kinds[i].dropped > 0 && now - kinds[i].start >=
+		    LOG_WINDOW_MS)
+			summary(&kinds[i], now);
+}
+
+/* see log.h */
+void
+log_flush(void)
+{
+	size_t i;
+
+	for (i = 0; i < LOG_KINDS; i++)
+		if (kinds[i].dropped > 0)
+			summary(&kinds[i], now_ms());
 }
 
 /* see log.h */
@@ -190,9 +372,15 @@ log_msg(int level, const char *fmt, ...)
 	char line[LOG_LINE_MAX];
 	va_list ap;
 	size_t n, k;
-	int r;
+	int64_t now;
+	int r, limit, bare = strcmp(fmt, "%s") == 0;
 
 	if (level > log_level || level < LOG_ERR)
+		return;
+	now = now_ms();
+	/* -v and -vv ask for every line: only the default levels are cut. */
+	limit = level <= LOG_INFO;
+	if (limit && !bare && !admit(kind_key(fmt, NULL), level, now, NULL))
 		return;
 	r = snprintf(line, sizeof line, "slackbot: %s", tag[level]);
 	va_start(ap, fmt);
@@ -212,10 +400,10 @@ log_msg(int level, const char *fmt, ...)
 		memcpy(line + k, "[...]", 5);
 		n = k + 5;
 	}
-	/* Keep it one line, whatever the message held. */
-	for (r = 0; (size_t)r < n; r++)
-		if (line[r] == '\n' || line[r] == '\r')
-			line[r] = ' ';
-	line[n++] = '\n';
-	(void)!write(2, line, n);
+	line[n] = '\0';
+	k = strlen("slackbot: ") + strlen(tag[level]);
+	if (limit && !admit(kind_key(fmt, bare ? line + k : NULL), level, now,
+	    line + k))
+		return;
+	emit(line, n);
 }

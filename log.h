@@ -10,6 +10,7 @@
 #define LOG_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 enum { LOG_ERR, LOG_WARN, LOG_INFO, LOG_DEBUG, LOG_TRACE };
 
@@ -20,6 +21,16 @@ void	log_msg(int level, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
 
 /*
+ * Errors, warnings and notices of one kind (one format string) beyond 10
+ * in 10 s are counted, not written; the count follows with an example once the 10 s are over.
+ * log_tick() writes the counts that are due; the loop calls it.
+ */
+void	log_tick(int64_t now);
+
+/* Writes every count not yet written (before exiting). */
+void	log_flush(void);
+
+/*
  * Registers a secret (a token read from a file or the environment) to be
  * masked wherever it appears, whatever it looks like.  The string must
  * outlive every later log call.  Up to 4 secrets.
@@ -28,7 +39,8 @@ void	log_secret(const char *s);
 
 /*
  * Masks secrets in s[0..n) in place and returns the new length (never
- * longer): Slack tokens (xoxb-, xoxp-, xapp-, ...), the values of
+ * longer), after undoing JSON's \u00XX escapes of printable ASCII: Slack
+ * tokens (xoxb-, xoxp-, xapp-, ...), the values of
  * Authorization and Proxy-Authorization headers, passwords in URLs
  * (scheme://user:pass@), WebSocket ticket parameters and registered
  * secrets.  Each is replaced by its prefix and "***".

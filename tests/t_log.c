@@ -66,6 +66,17 @@ static const struct {
 	{ "https://user@host/", "https://***@host/", NULL },
 	{ "http://:pw@host", "http://***@host", NULL },
 	{ "\"http://u:p@h\"", "\"http://***@h\"", NULL },
+	/* JSON escapes of a token's characters */
+	{ "\\u0078oxb-1234-5678-abcDEF end", "xoxb-*** end",
+	  "1234-5678-abcDEF" },
+	{ "{\"w\":\"xoxb\\u002d12-34-ab\\u0063d\"}", "{\"w\":\"xoxb-***\"}",
+	  "12-34-abcd" },
+	{ "\\u0058\\u0061pp-1-A1-2-f00", "Xapp-1-A1-2-f00", NULL },
+	{ "\\u0078\\u0061pp-1-A1-2-f00", "xapp-***", "1-A1-2-f00" },
+	{ "\\u0054r0ub4dor&3!", "***!", "Tr0ub4dor&3" },
+	{ "\\\\u0078oxb-1", "\\\\u0078oxb-1", NULL },
+	{ "\\u0022 \\u005c \\u000a \\u0000 \\u00e9 \\u0041",
+	  "\\u0022 \\u005c \\u000a \\u0000 \\u00e9 A", NULL },
 	/* WebSocket tickets */
 	{ "wss://wss-primary.slack.com/link/?ticket=1a2b3c4d-5e6f&app_id=A01",
 	  "wss://wss-primary.slack.com/link/?ticket=***&app_id=A01",
@@ -414,7 +425,8 @@ t_msg_long(void)
 	size_t n, p, plen = strlen("slackbot: ");
 
 	memset(pad, 'a', sizeof pad - 1);
-	log_level = LOG_INFO;
+	/* Debug lines: the loops below are more than the rate limit lets by. */
+	log_level = LOG_DEBUG;
 	if (capture_begin() < 0)
 		return;
 	log_msg(LOG_INFO, "%s", pad);
@@ -427,7 +439,7 @@ t_msg_long(void)
 	for (p = LOG_LINE_MAX - plen - 3; p <= LOG_LINE_MAX - plen + 1; p++) {
 		if (capture_begin() < 0)
 			return;
-		log_msg(LOG_INFO, "%.*s", (int)p, pad);
+		log_msg(LOG_DEBUG, "%.*s", (int)p, pad);
 		n = capture_end(out, sizeof out);
 		if (plen + p + 1 <= LOG_LINE_MAX)
 			CHECK_EQ(n, plen + p + 1);
@@ -440,17 +452,70 @@ t_msg_long(void)
 	for (p = LOG_LINE_MAX - plen - 30; p < LOG_LINE_MAX - plen; p++) {
 		if (capture_begin() < 0)
 			return;
-		log_msg(LOG_INFO, "%.*sxoxb-987654321", (int)p, pad);
+		log_msg(LOG_DEBUG, "%.*sxoxb-987654321", (int)p, pad);
 		n = capture_end(out, sizeof out);
 		CHECK(one_line(out, n));
 		CHECK(strpbrk(out, "123456789") == NULL);
 		if (capture_begin() < 0)
 			return;
-		log_msg(LOG_INFO, "%.*s" SECRET2, (int)p, pad);
+		log_msg(LOG_DEBUG, "%.*s" SECRET2, (int)p, pad);
 		n = capture_end(out, sizeof out);
 		CHECK(one_line(out, n));
 		CHECK(!shows(out, SECRET2));
 	}
+	log_level = LOG_INFO;
+}
+
+/* How many lines s[0..n) holds. */
+static int
+lines(const char *s, size_t n)
+{
+	int k = 0;
+
+	while (n-- > 0)
+		if (*s++ == '\n')
+			k++;
+	return k;
+}
+
+/*
+ * A flood of one warning: ten lines, then a count with an example once
+ * the window is over (here: at log_flush()); other lines meanwhile go
+ * through; debug lines are never cut.
+ */
+static void
+t_msg_burst(void)
+{
+	char out[8192];
+	size_t n;
+	int i;
+
+	log_level = LOG_DEBUG;
+	if (capture_begin() < 0)
+		return;
+	for (i = 0; i < 25; i++)
+		log_msg(LOG_WARN, "flood line %d", i);
+	log_msg(LOG_WARN, "another kind");
+	for (i = 0; i < 12; i++)
+		log_msg(LOG_DEBUG, "debug %d", i);
+	for (i = 0; i < 12; i++)
+		log_msg(LOG_INFO, "%s", i % 2 ? "odd bare line" : "even bare");
+	log_flush();
+	n = capture_end(out, sizeof out);
+	out[n] = '\0';
+	CHECK_EQ(lines(out, n), 10 + 1 + 12 + 12 + 1);
+	CHECK(strstr(out, "slackbot: warning: flood line 9\n") != NULL);
+	CHECK(strstr(out, "warning: flood line 10\n") == NULL);
+	CHECK(strstr(out, "slackbot: warning: another kind\n") != NULL);
+	CHECK(strstr(out, "slackbot: debug 11\n") != NULL);
+	CHECK(strstr(out, "slackbot: warning: 15 more lines like this in 1 s: "
+	    "flood line 10\n") != NULL);
+	/* The count is written once. */
+	if (capture_begin() < 0)
+		return;
+	log_flush();
+	CHECK_EQ(capture_end(out, sizeof out), 0);
+	log_level = LOG_INFO;
 }
 
 int
@@ -466,6 +531,7 @@ main(int argc, char **argv)
 		{ "msg_one_line",	t_msg_one_line },
 		{ "msg_levels",		t_msg_levels },
 		{ "msg_long",		t_msg_long },
+		{ "msg_burst",		t_msg_burst },
 	};
 
 	log_secret(SECRET1);
