@@ -11,6 +11,7 @@
  * Invariant: ta[0..n) point only into arena[0..used), and a certificate
  * that fails half way leaves n and used as they were before it.
  */
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <dirent.h>
 #include <errno.h>
@@ -176,18 +177,38 @@ load(struct ta_set *s, const char *path, char *err, size_t errlen)
 	br_pem_decoder_context pc;
 	struct loader l;
 	char buf[4096];
-	size_t before = s->n;
+	struct stat st;
+	size_t before = s->n, left;
 	ssize_t r;
 	int fd, rc = 0;
 
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+	/*
+	 * Only regular files, and only as many bytes as they had when
+	 * opened: /dev/zero, a FIFO or a file that keeps growing must not
+	 * hold the start-up.  O_NONBLOCK lets open() return on a FIFO.
+	 */
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK |
+	    O_NOCTTY)) < 0) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return LOAD_FAIL;
 	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "%s: not a regular file", path);
+		close(fd);
+		return LOAD_FAIL;
+	}
+	if (st.st_size > TA_FILE_MAX) {
+		snprintf(err, errlen, "%s: larger than %d bytes, too large for "
+		    "a CA bundle", path, TA_FILE_MAX);
+		close(fd);
+		return LOAD_FAIL;
+	}
+	left = (size_t)st.st_size;
 	memset(&l, 0, sizeof l);
 	l.set = s;
 	br_pem_decoder_init(&pc);
-	while (rc == 0 && (r = read(fd, buf, sizeof buf)) != 0) {
+	while (rc == 0 && left > 0 && (r = read(fd, buf, left < sizeof buf ?
+	    left : sizeof buf)) != 0) {
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0) {
@@ -195,6 +216,7 @@ load(struct ta_set *s, const char *path, char *err, size_t errlen)
 			rc = LOAD_FAIL;
 			goto done;
 		}
+		left -= (size_t)r;
 		rc = pem_push(&l, &pc, buf, (size_t)r);
 	}
 	/* The decoder needs a newline after the last END line. */
@@ -240,7 +262,8 @@ hash_name(const char *s)
 
 /* see ta.h */
 int
-ta_load_dir(struct ta_set *s, const char *dir, char *err, size_t errlen)
+ta_load_dir(struct ta_set *s, const char *dir, void (*warn)(const char *),
+    char *err, size_t errlen)
 {
 	char path[512];
 	struct dirent *de;
@@ -259,8 +282,11 @@ ta_load_dir(struct ta_set *s, const char *dir, char *err, size_t errlen)
 		    de->d_name) >= sizeof path)
 			continue;
 		/* A dangling link or a stray file costs only itself. */
-		if ((rc = load(s, path, err, errlen)) == LOAD_FAIL)
+		if ((rc = load(s, path, err, errlen)) == LOAD_FAIL) {
 			s->skipped++;
+			if (warn != NULL)
+				warn(err);
+		}
 		rc = rc == LOAD_FULL ? -1 : 0;
 	}
 	closedir(d);

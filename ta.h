@@ -26,7 +26,8 @@ struct ta_set {
 void	ta_reset(struct ta_set *);
 
 /*
- * Adds every CERTIFICATE in the PEM file at path.  Certificates whose key
+ * Adds every CERTIFICATE in the PEM file at path, which must be a regular
+ * file of at most TA_FILE_MAX bytes.  Certificates whose key
  * BearSSL cannot use are counted in skipped and otherwise ignored.
  * Returns how many anchors were added (0 is not an error: a file with only
  * unusable certificates), or -1 with "path: why" in err when the file
@@ -37,8 +38,11 @@ int	ta_load_file(struct ta_set *, const char *path, char *err, size_t errlen);
 /*
  * Adds the certificates of an OpenSSL-style CA directory: the files named
  * by subject hash ("5ad8a5d6.0"), so that each certificate is read once
- * however many other names link to it.  Returns and fails as ta_load_file.
+ * however many other names link to it.  An entry that cannot be used (not
+ * a regular file, not PEM) is skipped and its reason passed to warn (when
+ * not NULL).  Returns and fails as ta_load_file.
  */
-int	ta_load_dir(struct ta_set *, const char *dir, char *err, size_t errlen);
+int	ta_load_dir(struct ta_set *, const char *dir,
+	    void (*warn)(const char *why), char *err, size_t errlen);
 
 #endif

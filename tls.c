@@ -21,6 +21,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "log.h"
 #include "ta.h"
 #include "tls.h"
 #include "util.h"
@@ -53,12 +54,25 @@ static const char *const bundles[] = {
 	"/etc/ssl/cert.pem",			/* Alpine, BSDs */
 };
 
+/* A CA directory's entry that is not used: say which and why. */
+static void
+skipped(const char *why)
+{
+	log_msg(LOG_WARN, "trusted certificates: skipped %s", why);
+}
+
+static int
+load_dir(struct ta_set *set, const char *dir, char *err, size_t errlen)
+{
+	return ta_load_dir(set, dir, skipped, err, errlen);
+}
+
 static const struct {
 	const char	*var;
 	int		(*load)(struct ta_set *, const char *, char *, size_t);
 } settings[] = {
 	{ "SSL_CERT_FILE",	ta_load_file },
-	{ "SSL_CERT_DIR",	ta_load_dir },
+	{ "SSL_CERT_DIR",	load_dir },
 };
 
 static const char *const cadirs[] = {
@@ -119,7 +133,7 @@ tls_anchors_load(char *what, size_t whatlen, char *err, size_t errlen)
 	}
 	for (i = 0; i < sizeof cadirs / sizeof cadirs[0]; i++) {
 		ta_reset(&anchors);
-		if (ta_load_dir(&anchors, cadirs[i], ignored,
+		if (load_dir(&anchors, cadirs[i], ignored,
 		    sizeof ignored) > 0)
 			return use_set(what, whatlen, cadirs[i]);
 	}
