@@ -1,16 +1,28 @@
 /*
  * conn.c: see conn.h.
  *
- * States move TCP -> (PROXY) -> TLS -> OPEN -> CLOSING -> IDLE, or to
- * FAILED from anywhere; only conn_reset() leaves FAILED.  fd >= 0 exactly
- * when the state is neither IDLE nor FAILED.  A failure writes err once
- * (the first cause is the one reported) and closes the socket.
+ * States move (DNS ->) TCP -> (PROXY) -> TLS -> OPEN -> CLOSING -> IDLE,
+ * or to FAILED from anywhere; only conn_reset() leaves FAILED.  fd >= 0
+ * exactly when the state is neither IDLE nor FAILED; during DNS it is the
+ * pipe the resolver answers on.  A failure writes err once (the first
+ * cause is the one reported) and closes the socket.
+ *
+ * Name resolution runs in a child process rather than in an asynchronous
+ * resolver of our own: libc's getaddrinfo() already knows /etc/hosts,
+ * resolv.conf (search domains, options, IPv6) and nsswitch-free systems,
+ * and a fork per connection (a few a day) costs less than the code.  The
+ * child closes every descriptor but its pipe, so it never holds one of
+ * our sockets open, and dies with us (PR_SET_PDEATHSIG).  It is killed at
+ * the connection's deadline; only while its pipe is still open, so the
+ * pid is certainly still its own.
  *
  * During CONN_PROXY, obuf holds the CONNECT request; it is emptied before
  * TLS starts, so that the caller's bytes never go to the proxy in clear.
  */
 #include <sys/types.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <arpa/inet.h>
@@ -18,6 +30,7 @@
 #include <fcntl.h>
 #include <netdb.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -130,6 +143,79 @@ conn_proxy_for(const struct proxy *px, const char *host)
 	return px;
 }
 
+/* What the resolver writes: one write, shorter than PIPE_BUF (atomic). */
+struct answer {
+	int			 rc;	/* getaddrinfo()'s; 0: addresses */
+	int			 n;
+	socklen_t		 len[CONN_ADDRS];
+	struct sockaddr_storage	 addr[CONN_ADDRS];
+};
+
+/* The resolver process: looks name up, writes the answer, exits. */
+static void
+resolver(int out, const char *name, const char *service)
+{
+	static const int sigs[] = { SIGTERM, SIGINT, SIGHUP, SIGCHLD, SIGPIPE };
+	struct addrinfo hints, *res, *ai;
+	struct answer a;
+	sigset_t none;
+	size_t i;
+	int fd;
+
+	for (i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
+		signal(sigs[i], SIG_DFL);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	for (fd = 3; fd < 1024; fd++)
+		if (fd != out)
+			close(fd);
+	memset(&a, 0, sizeof a);
+	memset(&hints, 0, sizeof hints);
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_ADDRCONFIG | AI_NUMERICSERV;
+	if ((a.rc = getaddrinfo(name, service, &hints, &res)) == 0) {
+		for (ai = res; ai != NULL && a.n < CONN_ADDRS; ai = ai->ai_next)
+			if (ai->ai_addrlen <= sizeof a.addr[0]) {
+				memcpy(&a.addr[a.n], ai->ai_addr, ai->ai_addrlen);
+				a.len[a.n++] = ai->ai_addrlen;
+			}
+		freeaddrinfo(res);
+	}
+	(void)!write(out, &a, sizeof a);
+	_exit(0);
+}
+
+/* The name being resolved: the proxy's, or the host's. */
+static const char *
+rname(const struct conn *c, char *buf, size_t len)
+{
+	if (c->px == NULL)
+		return c->host;
+	snprintf(buf, len, "%.*s", (int)c->px->u.hostlen, c->px->u.host);
+	return buf;
+}
+
+/*
+ * Ends the resolver, if any: killed when it has not answered (its pipe
+ * still open means it has not exited, so its pid is its own), reaped
+ * when it can be.
+ */
+static void
+stop_resolver(struct conn *c)
+{
+	char b;
+
+	if (c->resolver <= 0)
+		return;
+	if (c->state == CONN_DNS && c->fd >= 0 && read(c->fd, &b, 1) < 0 &&
+	    errno == EAGAIN)
+		kill(c->resolver, SIGKILL);
+	waitpid(c->resolver, NULL, WNOHANG);
+	c->resolver = 0;
+}
+
 /* see conn.h */
 void
 conn_init(struct conn *c, unsigned char *tlsbuf, size_t tlslen, int bidi,
@@ -157,6 +243,7 @@ fail(struct conn *c, const char *fmt, ...)
 		vsnprintf(c->err, sizeof c->err, fmt, ap);
 		va_end(ap);
 	}
+	stop_resolver(c);
 	if (c->fd >= 0)
 		close(c->fd);
 	c->fd = -1;
@@ -169,6 +256,7 @@ fail(struct conn *c, const char *fmt, ...)
 void
 conn_reset(struct conn *c)
 {
+	stop_resolver(c);
 	if (c->fd >= 0)
 		close(c->fd);
 	c->fd = -1;
@@ -221,16 +309,38 @@ connect_next(struct conn *c, int last_errno)
 	    sizeof where), strerror(last_errno));
 }
 
+/* A numeric address needs no resolver: 1 when host is one (c filled). */
+static int
+numeric(struct conn *c, const char *host, unsigned port)
+{
+	struct sockaddr_in *v4 = (struct sockaddr_in *)&c->addr[0];
+	struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)&c->addr[0];
+
+	memset(&c->addr[0], 0, sizeof c->addr[0]);
+	if (inet_pton(AF_INET, host, &v4->sin_addr) == 1) {
+		v4->sin_family = AF_INET;
+		v4->sin_port = htons((uint16_t)port);
+		c->addrlen[0] = sizeof *v4;
+	} else if (inet_pton(AF_INET6, host, &v6->sin6_addr) == 1) {
+		v6->sin6_family = AF_INET6;
+		v6->sin6_port = htons((uint16_t)port);
+		c->addrlen[0] = sizeof *v6;
+	} else
+		return 0;
+	c->naddr = 1;
+	return 1;
+}
+
 /* see conn.h */
 int
 conn_open(struct conn *c, const char *host, unsigned port,
     const struct proxy *px, int timeout_ms)
 {
-	struct addrinfo hints, *res, *ai;
-	const char *rhost;
-	char rhostbuf[256], service[8], where[400];
+	char rhost[256], service[8];
+	const char *name;
 	size_t n = strlen(host);
-	int rc;
+	int p[2];
+	pid_t pid;
 
 	conn_reset(c);
 	if (n == 0 || n >= sizeof c->host)
@@ -239,39 +349,73 @@ conn_open(struct conn *c, const char *host, unsigned port,
 	memcpy(c->host, host, n + 1);
 	c->port = port;
 	c->px = px;
-	c->deadline = now_ms() + timeout_ms;
+	c->t_open = now_ms();
+	c->deadline = c->t_open + timeout_ms;
 	c->naddr = c->cur = 0;
 	http_resp_init(&c->resp, HTTP_CONNECT);
 
 	/* With a proxy, only the proxy's name is resolved here. */
 	if (px != NULL) {
-		if (px->u.hostlen >= sizeof rhostbuf)
+		if (px->u.hostlen >= sizeof rhost)
 			return fail(c, "proxy host name too long");
-		memcpy(rhostbuf, px->u.host, px->u.hostlen);
-		rhostbuf[px->u.hostlen] = '\0';
-		rhost = rhostbuf;
 		port = px->u.port;
-	} else
-		rhost = host;
-	snprintf(service, sizeof service, "%u", port);
-	memset(&hints, 0, sizeof hints);
-	hints.ai_family = AF_UNSPEC;
-	hints.ai_socktype = SOCK_STREAM;
-	hints.ai_flags = AI_ADDRCONFIG | AI_NUMERICSERV;
-	if ((rc = getaddrinfo(rhost, service, &hints, &res)) != 0)
-		return fail(c, "cannot resolve %s: %s%s", rhost,
-		    gai_strerror(rc), rc == EAI_AGAIN ? " (is DNS "
-		    "reachable?)" : "");
-	for (ai = res; ai != NULL && c->naddr < CONN_ADDRS; ai = ai->ai_next) {
-		if (ai->ai_addrlen > sizeof c->addr[0])
-			continue;
-		memcpy(&c->addr[c->naddr], ai->ai_addr, ai->ai_addrlen);
-		c->addrlen[c->naddr++] = ai->ai_addrlen;
 	}
-	freeaddrinfo(res);
-	if (c->naddr == 0)
+	name = rname(c, rhost, sizeof rhost);
+	if (numeric(c, name, port))
+		return connect_next(c, ECONNREFUSED);
+	snprintf(service, sizeof service, "%u", port);
+	if (pipe(p) < 0)
+		return fail(c, "cannot resolve %s: %s", name, strerror(errno));
+	fcntl(p[0], F_SETFD, FD_CLOEXEC);
+	fcntl(p[1], F_SETFD, FD_CLOEXEC);
+	if ((pid = fork()) < 0) {
+		close(p[0]);
+		close(p[1]);
+		return fail(c, "cannot resolve %s: %s", name, strerror(errno));
+	}
+	if (pid == 0)
+		resolver(p[1], name, service);
+	close(p[1]);
+	fcntl(p[0], F_SETFL, O_NONBLOCK);
+	c->fd = p[0];
+	c->resolver = pid;
+	c->state = CONN_DNS;
+	return 0;
+}
+
+/* The resolver answered (or died): connect, or fail. */
+static int
+resolved(struct conn *c)
+{
+	struct answer a;
+	char buf[256], where[400];
+	const char *name;
+	ssize_t r;
+	int i;
+
+	if ((r = read(c->fd, &a, sizeof a)) < 0 && (errno == EAGAIN ||
+	    errno == EINTR))
+		return 0;
+	name = rname(c, buf, sizeof buf);
+	stop_resolver(c);
+	close(c->fd);
+	c->fd = -1;
+	if (r != (ssize_t)sizeof a)
+		return fail(c, "cannot resolve %s: the resolver process "
+		    "failed", name);
+	if (a.rc != 0)
+		return fail(c, "cannot resolve %s: %s%s", name,
+		    gai_strerror(a.rc), a.rc == EAI_AGAIN ? " (is DNS "
+		    "reachable?)" : "");
+	if (a.n <= 0 || a.n > CONN_ADDRS)
 		return fail(c, "cannot resolve %s: no usable address",
 		    dest(c, where, sizeof where));
+	for (i = 0; i < a.n; i++) {
+		memcpy(&c->addr[i], &a.addr[i], sizeof a.addr[i]);
+		c->addrlen[i] = a.len[i];
+	}
+	c->naddr = a.n;
+	c->cur = 0;
 	return connect_next(c, ECONNREFUSED);
 }
 
@@ -282,6 +426,8 @@ conn_want(const struct conn *c, int paused)
 	short ev;
 
 	switch (c->state) {
+	case CONN_DNS:
+		return POLLIN;
 	case CONN_TCP:
 		return POLLOUT;
 	case CONN_PROXY:
@@ -441,6 +587,10 @@ conn_io(struct conn *c, short revents, int64_t now)
 	int e, ts;
 
 	switch (c->state) {
+	case CONN_DNS:
+		if (revents & (POLLIN | POLLERR | POLLHUP))
+			resolved(c);
+		break;
 	case CONN_TCP:
 		if (!(revents & (POLLOUT | POLLERR | POLLHUP)))
 			break;
@@ -493,6 +643,10 @@ conn_io(struct conn *c, short revents, int64_t now)
 	}
 	if (now >= c->deadline && c->state == CONN_CLOSING)
 		conn_reset(c);
+	else if (now >= c->deadline && c->state == CONN_DNS)
+		fail(c, "cannot resolve %s: no answer within %d s (is DNS "
+		    "reachable?)", rname(c, where, sizeof where),
+		    (int)((c->deadline - c->t_open + 999) / 1000));
 	else if (now >= c->deadline && (c->state == CONN_TCP ||
 	    c->state == CONN_PROXY || c->state == CONN_TLS))
 		fail(c, "connecting to %s timed out", dest(c, where,

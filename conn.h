@@ -1,8 +1,9 @@
 /*
  * conn.h: one outgoing TLS connection, driven from the poll() loop.
  *
- * A connection goes through name resolution (the one blocking step),
- * a non-blocking TCP connect (trying each address in turn), an optional
+ * A connection goes through name resolution (in a short-lived child
+ * process, so that a slow resolver never blocks the loop), a
+ * non-blocking TCP connect (trying each address in turn), an optional
  * CONNECT tunnel through an HTTP proxy, and the TLS handshake; then it
  * carries plaintext both ways.  The Web API client and the WebSocket both
  * sit on top of it.  Every step has a deadline; every failure is kept as
@@ -12,6 +13,7 @@
 #define CONN_H
 
 #include <stdint.h>
+#include <sys/types.h>
 #include <sys/socket.h>
 
 #include "http.h"
@@ -19,6 +21,7 @@
 
 enum {
 	CONN_IDLE,	/* no socket */
+	CONN_DNS,	/* the resolver runs; fd is the pipe of its answer */
 	CONN_TCP,	/* TCP connect in progress */
 	CONN_PROXY,	/* CONNECT sent to the proxy, awaiting its answer */
 	CONN_TLS,	/* TLS handshake */
@@ -51,6 +54,8 @@ struct conn {
 	struct sockaddr_storage addr[CONN_ADDRS];
 	socklen_t	 addrlen[CONN_ADDRS];
 	int		 naddr, cur;
+	pid_t		 resolver;	/* CONN_DNS: the child that resolves */
+	int64_t		 t_open;	/* conn_open() was called */
 
 	/* Plaintext waiting to enter TLS: obuf[ooff..olen). */
 	unsigned char	*obuf;
@@ -80,9 +85,12 @@ void	conn_init(struct conn *, unsigned char *tlsbuf, size_t tlslen,
 	    int bidi, unsigned char *obuf, size_t ocap);
 
 /*
- * Resolves host (blocking) and starts connecting to it, through px when
- * not NULL, with the whole set-up bounded by timeout_ms.  Returns 0, or
- * -1 with the reason in c->err (state CONN_FAILED).
+ * Starts connecting to host (port), through px when not NULL, with the
+ * whole set-up, name resolution included, bounded by timeout_ms.  Does
+ * not block: a name that is not a numeric address is resolved by a child
+ * process (fork(); getaddrinfo(), so /etc/hosts, resolv.conf and its
+ * options apply as everywhere else) that writes the addresses to a pipe
+ * and exits.  Returns 0, or -1 with the reason in c->err (CONN_FAILED).
  */
 int	conn_open(struct conn *, const char *host, unsigned port,
 	    const struct proxy *px, int timeout_ms);
