@@ -10,6 +10,7 @@
  * not, since Slack may have posted the message already.
  */
 #include <sys/types.h>
+#include <sys/ioctl.h>
 #include <errno.h>
 #include <limits.h>
 #include <poll.h>
@@ -19,6 +20,7 @@
 
 #include "api.h"
 #include "log.h"
+#include "sig.h"
 #include "util.h"
 
 enum { A_IDLE, A_WAIT, A_CONNECT, A_SEND, A_RECV };
@@ -31,6 +33,7 @@ enum { A_IDLE, A_WAIT, A_CONNECT, A_SEND, A_RECV };
 #define RL_MAX_S	300	/* longer than this: give up, say so */
 #define BACKOFF_MS	1000	/* first backoff ceiling, doubling */
 #define BACKOFF_MAX_MS	30000
+#define UNSENT_WATCH	(64 * 1024)	/* kernel's unsent bytes worth watching */
 
 /* Slack errors that no retry or restart can fix (exit status 3). */
 static const char *const fatal_errors[] = {
@@ -49,6 +52,14 @@ api_fatal_error(const char *e)
 		if (strcmp(e, fatal_errors[i]) == 0)
 			return 1;
 	return 0;
+}
+
+/* see api.h */
+int
+api_once(const char *method)
+{
+	return strncmp(method, "chat.", 5) == 0 ||
+	    strcmp(method, "files.completeUploadExternal") == 0;
 }
 
 /* see api.h */
@@ -195,6 +206,16 @@ rate_limited(struct api *a, int64_t now)
 
 	if (!asked)
 		s = RL_DEFAULT_S;
+	if (a->call->flags & API_LIMITS) {
+		snprintf(a->error, sizeof a->error, "rate limited by Slack "
+		    "(%s %ld s)", asked ? "Retry-After:" : "no Retry-After, "
+		    "waiting", s);
+		a->retry_at = now + (int64_t)s * 1000;
+		if (a->c.state != CONN_OPEN)
+			conn_reset(&a->c);
+		done(a, API_LIMITED);
+		return;
+	}
 	if (++a->attempt >= RL_TRIES || s > RL_MAX_S) {
 		snprintf(a->error, sizeof a->error, "rate limited by Slack "
 		    "(%s %ld s); gave up after %d tries; try again later",
@@ -250,7 +271,7 @@ send_request(struct api *a, int64_t now)
 	const struct api_call *k = a->call;
 	struct http_req rq;
 	struct url u;
-	char path[320];
+	char path[sizeof a->prefix + RESPONSE_URL_MAX];
 	size_t n;
 
 	memset(&u, 0, sizeof u);
@@ -298,6 +319,18 @@ send_request(struct api *a, int64_t now)
 	send_more(a, now);
 }
 
+/* Bytes of ours the kernel has not sent yet (0 when it cannot say). */
+static int
+unsent(const struct api *a)
+{
+	int n = 0;
+
+	/* TIOCOUTQ on a TCP socket: bytes not yet acknowledged by the peer. */
+	if (a->c.fd < 0 || ioctl(a->c.fd, TIOCOUTQ, &n) < 0)
+		return 0;
+	return n;
+}
+
 /*
  * Keeps the socket busy: refills the output as long as it takes bytes.
  * Moves to A_RECV once the whole request has left.  -1: the call failed.
@@ -316,12 +349,19 @@ send_more(struct api *a, int64_t now)
 		}
 		if (conn_io(&a->c, 0, now) != CONN_OPEN)
 			break;
+		if (a->sent - conn_pending(&a->c) == before)
+			break;
+		/* Bytes moved: the deadline is for a stall, not the total. */
+		a->deadline = now + a->timeout_ms;
 		if (a->sent == a->call->len && conn_pending(&a->c) == 0) {
 			a->head_sent = 1;
 			a->state = A_RECV;
-			a->deadline = now + a->timeout_ms;
-		} else if (a->sent - conn_pending(&a->c) == before)
-			break;
+			/* A big body still in the kernel: watch it drain. */
+			a->unsent = unsent(a);
+			if (a->unsent < UNSENT_WATCH)
+				a->unsent = 0;
+			a->t_sample = now + 1000;
+		}
 	}
 	return 0;
 }
@@ -334,7 +374,8 @@ begin(struct api *a, int64_t now)
 	struct pollfd p;
 
 	forget(a);
-	until = rl_slot(a, name(a), 0, now);
+	until = a->call->flags & API_LIMITS ? NULL :
+	    rl_slot(a, name(a), 0, now);
 	if (until != NULL && *until > now) {
 		a->state = A_WAIT;
 		a->wake = *until;
@@ -479,6 +520,7 @@ receive(struct api *a, int64_t now)
 		if ((p = conn_peek(&a->c, &n)) == NULL)
 			break;
 		a->reply_seen = 1;
+		a->deadline = now + a->timeout_ms;
 		used = http_resp_feed(r, (const char *)p, n, &body, &blen);
 		if (blen > 0) {
 			if (blen > a->bodycap - 1 - a->len) {
@@ -558,10 +600,27 @@ api_io(struct api *a, short revents, int64_t now)
 		if (a->state == A_SEND && st == CONN_OPEN && send_more(a, now) < 0)
 			return 0;
 		receive(a, now);
+		/*
+		 * A large body may still drain from the kernel's buffer
+		 * after the last byte left us: that is progress too.
+		 */
+		if (a->state == A_RECV && a->unsent > 0 &&
+		    now >= a->t_sample) {
+			if ((st = unsent(a)) < a->unsent)
+				a->deadline = now + a->timeout_ms;
+			a->unsent = st;
+			a->t_sample = now + 1000;
+		}
 		if ((a->state == A_SEND || a->state == A_RECV) &&
 		    now >= a->deadline) {
-			snprintf(a->error, sizeof a->error, "no answer from "
-			    "%s within %d s", a->host, a->timeout_ms / 1000);
+			if (a->state == A_SEND)
+				snprintf(a->error, sizeof a->error, "the "
+				    "request to %s made no progress for %d s",
+				    a->host, a->timeout_ms / 1000);
+			else
+				snprintf(a->error, sizeof a->error, "no answer "
+				    "from %s within %d s", a->host,
+				    a->timeout_ms / 1000);
 			forget(a);
 			retry_or_fail(a, now, 1);
 		}
@@ -586,6 +645,8 @@ api_want(const struct api *a, short *events, int64_t *wake)
 	case A_SEND:
 	case A_RECV:
 		*wake = a->deadline;
+		if (a->state == A_RECV && a->unsent > 0 && a->t_sample < *wake)
+			*wake = a->t_sample;
 		break;
 	case A_IDLE:
 		if (a->c.state == CONN_CLOSING)
@@ -600,23 +661,50 @@ api_want(const struct api *a, short *events, int64_t *wake)
 	return a->c.fd;
 }
 
+/*
+ * Waits for p (when p->fd >= 0) and for a signal (sig.h) until wake.
+ * Returns 0, or -1 once a stop has been asked for.
+ */
+static int
+wait_for(struct pollfd *p, int64_t wake)
+{
+	struct pollfd pfd[2];
+	int64_t now = now_ms();
+	int n = 0, timeout;
+
+	timeout = wake == INT64_MAX ? -1 : wake <= now ? 0 :
+	    wake - now > INT_MAX ? INT_MAX : (int)(wake - now);
+	p->revents = 0;
+	if (p->fd >= 0)
+		pfd[n++] = *p;
+	if (sig_fd() >= 0) {
+		pfd[n].fd = sig_fd();
+		pfd[n++].events = POLLIN;
+	}
+	if (sig_stopping())
+		return -1;
+	if (poll(pfd, (nfds_t)n, timeout) > 0 && p->fd >= 0)
+		p->revents = pfd[0].revents;
+	return sig_stopping() ? -1 : 0;
+}
+
 /* see api.h */
 int
 api_call(struct api *a, const struct api_call *k)
 {
 	struct pollfd p;
-	int64_t wake, now;
-	int timeout;
+	int64_t wake;
 
 	api_start(a, k);
 	while (api_busy(a)) {
 		p.fd = api_want(a, &p.events, &wake);
-		now = now_ms();
-		timeout = wake == INT64_MAX ? -1 : wake <= now ? 0 :
-		    wake - now > INT_MAX ? INT_MAX : (int)(wake - now);
-		p.revents = 0;
-		if (poll(&p, p.fd >= 0 ? 1 : 0, timeout) < 0 && errno != EINTR)
+		if (wait_for(&p, wake) < 0) {
+			conn_reset(&a->c);
+			snprintf(a->error, sizeof a->error, "stopped");
+			forget(a);
+			done(a, API_FAIL);
 			break;
+		}
 		api_io(a, p.revents, now_ms());
 	}
 	return a->result;
@@ -627,17 +715,17 @@ void
 api_close(struct api *a)
 {
 	struct pollfd p;
-	int64_t end = now_ms() + 2000, now;
+	int64_t end = now_ms() + 2000;
 
 	if (a->c.state != CONN_OPEN) {
 		conn_reset(&a->c);
 		return;
 	}
 	conn_close(&a->c);
-	while (a->c.state == CONN_CLOSING && (now = now_ms()) < end) {
+	while (a->c.state == CONN_CLOSING && now_ms() < end) {
 		p.fd = a->c.fd;
 		p.events = conn_want(&a->c, 0) | POLLIN;
-		if (poll(&p, 1, (int)(end - now)) < 0 && errno != EINTR)
+		if (wait_for(&p, end) < 0)
 			break;
 		conn_io(&a->c, p.revents, now_ms());
 	}

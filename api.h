@@ -25,6 +25,8 @@
 #define API_JSON	0x2	/* body is JSON, not form-urlencoded */
 #define API_RAW		0x4	/* no token; any 2xx answer is success (an
 				   upload; with API_JSON a response_url) */
+#define API_LIMITS	0x8	/* a rate limit ends the call (API_LIMITED,
+				   retry_at): the caller waits, not us */
 
 struct api_call {
 	const char	*method;	/* appended to the base path */
@@ -40,7 +42,9 @@ struct api_call {
 enum {
 	API_OK,		/* HTTP 2xx and "ok": true (or any 2xx for API_RAW) */
 	API_FAIL,	/* Slack answered no, or the network gave up */
-	API_FATAL	/* a token error: restarting will not help */
+	API_FATAL,	/* a token error: restarting will not help */
+	API_LIMITED	/* API_LIMITS: rate limited; Slack did nothing, try
+			   again at retry_at */
 };
 
 struct api_buf {
@@ -91,8 +95,12 @@ struct api {
 	int		 head_sent;	/* the whole request left us */
 	int		 reply_seen;	/* a response byte arrived */
 	int64_t		 wake;		/* A_WAIT: retry time */
-	int64_t		 deadline;	/* for the response */
-	int		 timeout_ms;	/* answer deadline */
+	int64_t		 deadline;	/* no progress by then: give up */
+	int		 timeout_ms;	/* the longest stall (sending, or
+					   waiting for the answer) */
+	int		 unsent;	/* A_RECV: the kernel's unsent bytes */
+	int64_t		 t_sample;	/* when to look at them again */
+	int64_t		 retry_at;	/* API_LIMITED: not before then */
 	struct {
 		char	 method[48];
 		int64_t	 until;
@@ -133,5 +141,11 @@ int	api_field(const struct api *, const char *key);
 
 /* 1 for Slack's token errors that make restarting pointless. */
 int	api_fatal_error(const char *slack_error);
+
+/*
+ * 1 for the methods that post or share something (chat.*, completing an
+ * upload), which must never be sent twice: they get API_ONCE.
+ */
+int	api_once(const char *method);
 
 #endif

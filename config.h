@@ -42,6 +42,8 @@
 /* tls.c: trust anchors loaded from a PEM bundle at start-up. */
 #define TA_MAX			256
 #define TA_ARENA		(128 * 1024)
+#define TA_FILE_MAX		(4 * 1024 * 1024)	/* a bundle file; Debian's
+							   is 220 KB */
 
 /*
  * One read from a socket; TLS records are fed to BearSSL from here.  64
@@ -55,6 +57,15 @@
  * delivers at most 30,000 events an hour, about 5,000 in 10 minutes.
  */
 #define DEDUP_SLOTS		16384
+
+/*
+ * The longest response_url (slash commands, interactivity) an answer can
+ * go to.  Slack's are about 100 bytes (https://hooks.slack.com/commands/
+ * T.../.../...); 3000 is the longest URL Slack takes anywhere in its API
+ * (Block Kit's url fields), so nothing Slack sends can be longer.  A
+ * longer one is refused with a line naming the channel.
+ */
+#define RESPONSE_URL_MAX	3000
 
 /* Replies and calls from handlers waiting for the Web API (out.c). */
 #define OUTQ_BYTES		(128 * 1024)

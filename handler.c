@@ -45,11 +45,13 @@
 #include "util.h"
 
 #define KILL_GRACE_MS	5000	/* from SIGTERM to SIGKILL */
+#define STOP_KILL_MS	1000	/* the same, once the drain is over */
 #define SEEN_MAX	256	/* recent (channel, ts) handled */
 #define ENV_MAX		512	/* environment strings of a child */
 #define RESTART_MAX_MS	60000	/* pipe handler restart backoff ceiling */
 #define IOV_BATCH	256	/* lines per writev() in print mode */
 #define PIPE_UNREAD_MAX	1024	/* records in the pipe, not yet read */
+#define READ_TURN_MAX	(64 * 1024)	/* a process's output read per turn */
 
 extern char	**environ;
 
@@ -66,7 +68,8 @@ struct child {
 	int64_t		 deadline, kill_at;
 	int		 kind;
 	char		 channel[32], thread[32], ts[32];
-	char		 url[512];	/* response_url of a command */
+	char		 url[RESPONSE_URL_MAX + 1]; /* a command's response_url */
+	size_t		 url_refused;	/* the length of one too long */
 	size_t		 outlen;
 	char		 buf[EXEC_OUT_MAX];	/* what it printed */
 };
@@ -74,7 +77,10 @@ struct child {
 static struct {
 	struct handler_opts o;
 	struct queue	*fifo;
-	int		 stopping;
+	int		 draining;	/* stopping: deliver what is queued */
+	int		 stopping;	/* the drain is over: take nothing */
+	pid_t		 co_pgid;	/* the pipe handler's process group */
+	int64_t		 co_kill_at;	/* stopping: SIGKILL it then */
 	int		 reap;		/* SIGCHLD came: wait for children */
 	size_t		 out_off;	/* print: bytes of the head line written */
 	struct child	 kids[JOBS_MAX];
@@ -338,6 +344,7 @@ exec_start(struct child *c, unsigned char *p, const struct event *ev,
 	c->seq = ++h.seq;
 	c->deadline = now + h.o.timeout_ms;
 	c->url[0] = '\0';
+	c->url_refused = 0;
 	if (event_reply(ev, h.o.reply, c->channel, sizeof c->channel,
 	    c->thread, sizeof c->thread) < 0)
 		c->channel[0] = c->thread[0] = '\0';
@@ -350,8 +357,10 @@ exec_start(struct child *c, unsigned char *p, const struct event *ev,
 		t.len = (uint32_t)ev->response_url.n;
 		t.flags = JSON_ESCAPED;
 		if (json_unescape(ev->response_url.p, &t, c->url,
-		    sizeof c->url, NULL) < 0)
-			c->url[0] = '\0';
+		    sizeof c->url, NULL) < 0 && json_unescape(
+		    ev->response_url.p, &t, h.envbuf, sizeof h.envbuf,
+		    &c->url_refused) < 0)
+			c->url_refused = ev->response_url.n;
 	}
 	p[0] = (unsigned char)(p[0] | 0x20);
 	log_msg(LOG_DEBUG, "handler %d started for %s %s", (int)c->pid,
@@ -410,34 +419,50 @@ take(struct child *c, char *buf, size_t n)
 	return 0;
 }
 
-/* Reads a child's output, keeping the first EXEC_OUT_MAX bytes. */
+/*
+ * Reads a child's output, keeping the first EXEC_OUT_MAX bytes; at most
+ * READ_TURN_MAX bytes a turn, so that a child printing without end
+ * cannot hold the loop.
+ */
 static void
 drain(struct child *c)
 {
 	char trash[4096];
-	size_t r;
+	size_t r, budget = READ_TURN_MAX;
 
-	for (;;) {
+	while (budget > 0) {
 		if (c->outlen < sizeof c->buf) {
 			if ((r = take(c, c->buf + c->outlen, sizeof c->buf -
 			    c->outlen)) == 0)
 				return;
 			c->outlen += r;
 		} else {
-			if (take(c, trash, sizeof trash) == 0)
+			if ((r = take(c, trash, sizeof trash)) == 0)
 				return;
 			c->truncated = 1;
 		}
+		budget -= r < budget ? r : budget;
 	}
 }
 
-/* Queues a handler's answer; -1 when the outgoing queue is full. */
+/*
+ * Queues a handler's answer: OUT_OK, OUT_FULL (try again) or OUT_TOOBIG
+ * (it can never go; said in the log).
+ */
 static int
 reply(const struct child *c, size_t n)
 {
 	struct json_w w;
 	size_t len;
+	int rc;
 
+	if (c->url_refused > 0) {
+		log_msg(LOG_WARN, "the answer to the command in %s is not sent: "
+		    "its response_url of %zu bytes is longer than %d bytes",
+		    c->channel[0] ? c->channel : "?", c->url_refused,
+		    RESPONSE_URL_MAX);
+		return OUT_TOOBIG;
+	}
 	if (c->url[0] != '\0') {
 		/* A slash command or an interaction answers its response_url. */
 		json_w_init(&w, h.form, sizeof h.form);
@@ -448,20 +473,26 @@ reply(const struct child *c, size_t n)
 		json_w_str(&w, h.o.reply == REPLY_CHANNEL ? "in_channel" :
 		    "ephemeral");
 		json_w_object_end(&w);
-		if (json_w_finish(&w, &len) != 0 ||
-		    strncmp(c->url, "https://", 8) != 0) {
-			log_msg(LOG_WARN, "no usable response_url for %s",
-			    c->ts);
-			return 0;
+		if (strncmp(c->url, "https://", 8) != 0) {
+			log_msg(LOG_WARN, "the answer to the command in %s is "
+			    "not sent: its response_url is not an https:// URL",
+			    c->channel[0] ? c->channel : "?");
+			return OUT_TOOBIG;
 		}
-		return out_hook(c->url, h.form, len);
-	}
-	if (c->channel[0] == '\0') {
+		rc = json_w_finish(&w, &len) != 0 ? OUT_TOOBIG :
+		    out_hook(c->url, h.form, len);
+	} else if (c->channel[0] == '\0') {
 		log_msg(LOG_WARN, "a handler answered an event without a "
 		    "channel; nothing posted");
-		return 0;
-	}
-	return out_post(c->channel, c->thread, c->buf, n);
+		return OUT_TOOBIG;
+	} else
+		rc = out_post(c->channel, c->thread, c->buf, n);
+	if (rc == OUT_TOOBIG)
+		log_msg(LOG_WARN, "the answer to the event in %s at %s is too "
+		    "large to send (%zu bytes of text); dropped",
+		    c->channel[0] ? c->channel : "?", c->ts[0] ? c->ts : "?",
+		    n);
+	return rc;
 }
 
 /*
@@ -518,17 +549,21 @@ exec_done(struct child *c)
 		release_input(c);
 	}
 	if (c->answer > 0 && h.o.reply != REPLY_NONE && (older(c) ||
-	    reply(c, c->answer) < 0))
+	    reply(c, c->answer) == OUT_FULL))
 		return -1;
 	c->pid = 0;
 	return 0;
 }
 
-/* Pipe mode: one action line from the handler.  -1: no room, retry. */
+/*
+ * Pipe mode: one action line from the handler.  OUT_FULL: no room now,
+ * try again; otherwise the line is done with (acted on, or skipped with
+ * a line in the log).
+ */
 static int
 action(char *line, size_t n)
 {
-	char target[512], chan[64];
+	char target[RESPONSE_URL_MAX + 1], chan[64];
 	struct json_w w;
 	size_t len = 0, k;
 	int t, i, args, rc;
@@ -577,11 +612,19 @@ action(char *line, size_t n)
 				goto big;
 			len += k;
 		}
-		return out_call(target, h.form, len);
+		if ((rc = out_call(target, h.form, len)) == OUT_TOOBIG)
+			goto big;
+		return rc;
 	}
 	if ((i = json_find(line, h.tok, 0, "response_url")) >= 0 &&
 	    h.tok[i].type == JSON_STRING &&
-	    json_unescape(line, &h.tok[i], target, sizeof target, NULL) == 0) {
+	    json_unescape(line, &h.tok[i], target, sizeof target, NULL) < 0) {
+		log_msg(LOG_WARN, "pipe handler gave a response_url of %u "
+		    "bytes, longer than %d bytes; skipped", h.tok[i].len,
+		    RESPONSE_URL_MAX);
+		return 0;
+	}
+	if (i >= 0 && h.tok[i].type == JSON_STRING) {
 		/* Everything but the URL is the message. */
 		json_w_init(&w, h.form, sizeof h.form);
 		json_w_object(&w);
@@ -598,9 +641,10 @@ action(char *line, size_t n)
 		json_w_object_end(&w);
 		if (json_w_finish(&w, &len) != 0)
 			goto big;
-		if ((rc = out_hook(target, h.form, len)) < 0 &&
-		    strncmp(target, "https://", 8) != 0)
+		if (strncmp(target, "https://", 8) != 0)
 			goto bad;
+		if ((rc = out_hook(target, h.form, len)) == OUT_TOOBIG)
+			goto big;
 		return rc;
 	}
 	if ((i = json_find(line, h.tok, 0, "channel")) >= 0 &&
@@ -608,9 +652,12 @@ action(char *line, size_t n)
 	    json_unescape(line, &h.tok[i], chan, sizeof chan, NULL) == 0 &&
 	    (json_find(line, h.tok, 0, "text") >= 0 ||
 	    json_find(line, h.tok, 0, "blocks") >= 0 ||
-	    json_find(line, h.tok, 0, "attachments") >= 0))
-		return out_post_json(chan, line + h.tok[0].start,
-		    h.tok[0].len);
+	    json_find(line, h.tok, 0, "attachments") >= 0)) {
+		if ((rc = out_post_json(chan, line + h.tok[0].start,
+		    h.tok[0].len)) == OUT_TOOBIG)
+			goto big;
+		return rc;
+	}
 bad:
 	log_msg(LOG_WARN, "pipe handler printed a line that is no action "
 	    "(it needs \"method\", \"response_url\" or \"channel\" with "
@@ -622,19 +669,22 @@ big:
 	return 0;
 }
 
-/* Pipe mode: reads the handler's output, acting on each line. */
+/*
+ * Pipe mode: reads the handler's output, acting on each line; at most
+ * READ_TURN_MAX bytes a turn (the rest waits for the next turn).
+ */
 static void
 pipe_read(void)
 {
 	struct child *c = &h.co;
+	size_t k, budget = READ_TURN_MAX;
 	char *nl;
-	size_t k;
 
 	for (;;) {
 		/* Complete lines first: they may wait for queue room. */
 		while ((nl = memchr(h.line, '\n', h.linelen)) != NULL) {
 			k = (size_t)(nl - h.line);
-			if (!h.co_skip && action(h.line, k) < 0) {
+			if (!h.co_skip && action(h.line, k) == OUT_FULL) {
 				h.co_held = 1;
 				return;
 			}
@@ -649,10 +699,11 @@ pipe_read(void)
 			h.co_skip = 1;
 			h.linelen = 0;
 		}
-		if ((k = take(c, h.line + h.linelen, sizeof h.line -
-		    h.linelen)) == 0)
+		if (budget == 0 || (k = take(c, h.line + h.linelen,
+		    sizeof h.line - h.linelen)) == 0)
 			return;
 		h.linelen += k;
+		budget -= k < budget ? k : budget;
 	}
 }
 
@@ -681,6 +732,7 @@ pipe_start(int64_t now)
 		return;
 	}
 	h.co_started = now;
+	h.co_pgid = c->pid;
 	h.linelen = 0;
 	h.co_skip = 0;
 	h.co_held = 0;
@@ -1015,6 +1067,16 @@ handler_io(const struct pollfd *pfd, int n, int64_t now)
 		if (!h.stopping)
 			pipe_take();
 		pipe_read();
+		pop_done();
+		/* Draining and all of it read: the end of its input. */
+		if (h.draining && h.co.in >= 0 && queue_count(h.fifo) == 0) {
+			close(h.co.in);
+			h.co.in = -1;
+		}
+		if (h.co_kill_at != 0 && now >= h.co_kill_at) {
+			h.co_kill_at = 0;
+			handler_kill();
+		}
 		break;
 	}
 	pop_done();
@@ -1030,19 +1092,34 @@ handler_sigchld(void)
 
 /* see handler.h */
 void
-handler_stop(void)
+handler_drain(void)
+{
+	h.draining = 1;
+}
+
+/* see handler.h */
+void
+handler_stop(int64_t now)
 {
 	int i;
 
 	h.stopping = 1;
 	for (i = 0; i < JOBS_MAX; i++)
 		if (h.kids[i].pid != 0 &&
-		    !(h.kids[i].exited && h.kids[i].eof))
+		    !(h.kids[i].exited && h.kids[i].eof) &&
+		    h.kids[i].kill_at != INT64_MAX) {
 			kill(-h.kids[i].pid, SIGTERM);
-	/* The pipe handler sees the end of its input and may finish. */
+			h.kids[i].kill_at = now + STOP_KILL_MS;
+		}
 	if (h.co.in >= 0) {
 		close(h.co.in);
 		h.co.in = -1;
+	}
+	if (h.co.pid != 0) {
+		log_msg(LOG_WARN, "the pipe handler is still running; sending "
+		    "it SIGTERM");
+		kill(-h.co.pid, SIGTERM);
+		h.co_kill_at = now + STOP_KILL_MS;
 	}
 }
 
@@ -1053,13 +1130,104 @@ handler_kill(void)
 	int i;
 
 	for (i = 0; i < JOBS_MAX; i++)
-		if (h.kids[i].pid != 0 && !h.kids[i].exited)
+		if (h.kids[i].pid != 0 && !(h.kids[i].exited && h.kids[i].eof))
 			kill(-h.kids[i].pid, SIGKILL);
-	if (h.co.pid != 0 && !h.co.exited) {
-		log_msg(LOG_WARN, "the pipe handler did not end after its input "
-		    "did; sending it SIGTERM");
-		kill(-h.co.pid, SIGTERM);
+	/*
+	 * The whole group, even once its leader is gone: a process it
+	 * started may ignore SIGTERM and still hold its output.
+	 */
+	if (h.co_pgid != 0) {
+		if (h.co.pid != 0 || !handler_idle())
+			log_msg(LOG_WARN, "the pipe handler did not end; "
+			    "killing it");
+		kill(-h.co_pgid, SIGKILL);
 	}
+}
+
+/* Writes one record's JSON as a line, newlines inside made blanks. */
+static int
+spill_one(int fd, unsigned char *p, size_t n)
+{
+	struct iovec iov[2];
+	unsigned char *q;
+	size_t off = 0;
+	ssize_t w;
+
+	for (q = p + 1; (q = memchr(q, '\n', n - (size_t)(q - p))) != NULL;
+	    q++)
+		*q = ' ';
+	while (off < n) {
+		iov[0].iov_base = p + 1 + off;
+		iov[0].iov_len = n - 1 - off;
+		iov[1].iov_base = "\n";
+		iov[1].iov_len = 1;
+		w = off < n - 1 ? writev(fd, iov, 2) : writev(fd, iov + 1, 1);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		off += (size_t)w;
+	}
+	return 0;
+}
+
+/* see handler.h */
+size_t
+handler_spill(int fd, const char *name)
+{
+	struct queue_cur cur = { 0, 0, 0 };
+	struct event ev;
+	unsigned char *p;
+	size_t n, count = 0, failed = 0;
+	int flags;
+
+	pipe_consumed();
+	/* Count first: the line that says how many goes before them. */
+	while ((p = queue_next(h.fifo, &cur, &n)) != NULL) {
+		if (n == 0 || p[0] == 'x')
+			continue;
+		if (h.o.mode == H_EXEC && (p[0] & 0x20))
+			continue;	/* its handler has it */
+		if (h.o.mode != H_PRINT && !(p[0] & 0x20) &&
+		    !wanted(p, n, &ev)) {
+			p[0] = 'x';
+			continue;
+		}
+		count++;
+	}
+	if (count == 0)
+		return 0;
+	if (name != NULL)
+		log_msg(LOG_WARN, "%zu event%s not delivered (acknowledged to "
+		    "Slack, which will not send %s again): written to %s",
+		    count, count == 1 ? "" : "s", count == 1 ? "it" : "them",
+		    name);
+	else
+		log_msg(LOG_WARN, "%zu event%s not delivered (acknowledged to "
+		    "Slack, which will not send %s again); %s follow%s on "
+		    "standard error as JSON lines (--spill FILE keeps them "
+		    "in a file)", count, count == 1 ? "" : "s", count == 1 ?
+		    "it" : "them", count == 1 ? "it" : "they", count == 1 ?
+		    "s" : "");
+	/* A blocking write: nothing else is left to do. */
+	if ((flags = fcntl(fd, F_GETFL)) >= 0 && (flags & O_NONBLOCK))
+		fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
+	memset(&cur, 0, sizeof cur);
+	while ((p = queue_next(h.fifo, &cur, &n)) != NULL) {
+		if (n == 0 || p[0] == 'x' || (h.o.mode == H_EXEC &&
+		    (p[0] & 0x20)))
+			continue;
+		if (spill_one(fd, p, n) < 0)
+			failed++;
+		p[0] = 'x';
+	}
+	if (failed > 0)
+		log_msg(LOG_ERR, "%zu of them could not be written to %s: %s",
+		    failed, name != NULL ? name : "standard error",
+		    strerror(errno));
+	h.out_off = 0;
+	pop_done();
+	return count;
 }
 
 /* see handler.h */

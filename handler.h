@@ -52,15 +52,26 @@ int	handler_io(const struct pollfd *pfd, int n, int64_t now);
 /* A child has ended (SIGCHLD): the next handler_io() reaps it. */
 void	handler_sigchld(void);
 
-/* Stops taking records; asks running processes to end. */
-void	handler_stop(void);
+/*
+ * Stopping, in three steps.  handler_drain(): the sockets are closed; go
+ * on delivering what the FIFO holds (a pipe handler gets the end of its
+ * input once it has read everything).  handler_stop(now): the drain time
+ * is over; take nothing more, SIGTERM to every process still running,
+ * SIGKILL to its group a second later (in handler_io()).  handler_kill():
+ * SIGKILL to every process group of ours now: none outlives slackbot.
+ */
+void	handler_drain(void);
+void	handler_stop(int64_t now);
+void	handler_kill(void);
 
 /*
- * The end of the time to stop: handlers still running get SIGKILL (they
- * had SIGTERM); the pipe handler, which had the end of its input, gets
- * SIGTERM.  No process of ours outlives us unwarned.
+ * Writes each event still in the FIFO that no handler has (print: not
+ * written out; exec: no handler started for it; pipe: not read by the
+ * handler), one JSON line each, to fd, after a line in the log that
+ * counts them and names where they went (name; NULL: standard error).
+ * They leave the FIFO.  Returns how many there were.
  */
-void	handler_kill(void);
+size_t	handler_spill(int fd, const char *name);
 
 /* 1 when nothing is running or being written any more. */
 int	handler_idle(void);

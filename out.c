@@ -1,9 +1,11 @@
 /*
  * out.c: see out.h.
  *
- * Entries are records of a FIFO (queue.c): a state byte, a kind byte, the
- * target (method name or URL) and the pacing key (the channel, or empty),
- * both NUL-terminated, then the body.  Records never move while they are
+ * Entries are records of a FIFO (queue.c): a state byte, a kind byte, when
+ * it was queued and when it may go next (two int64_t, in now_ms() time),
+ * the target (method name or URL) and the ordering key (the channel, or
+ * empty; a response_url is its own key and is not paced), both
+ * NUL-terminated, then the body.  Records never move while they are
  * queued, so a call in flight points straight into its record.  An entry
  * can finish before older ones (another channel may be waiting for its
  * pace): it is marked done in place, and done records leave from the
@@ -14,6 +16,13 @@
  * Pacing is per channel by the generic cell rate algorithm: each post
  * pushes the channel's theoretical arrival time one interval on; a post
  * may go when that time is at most OUT_BURST - 1 intervals ahead.
+ *
+ * Rate limits.  A 429 (or "ratelimited") proves Slack did nothing, so the
+ * entry goes back to waiting until Retry-After, and everything after it
+ * for the same key waits behind it: a channel's answers keep their order
+ * however long Slack holds them back, up to OUT_MAX_AGE after they were
+ * queued.  The log says once when a channel is held back and once when
+ * its backlog has gone.
  */
 #include <stdio.h>
 #include <string.h>
@@ -28,7 +37,13 @@
 enum { K_POST = 'p', K_CALL = 'c', K_HOOK = 'h', K_RTM = 'r' };
 enum { R_PENDING = 'P', R_FLIGHT = 'F', R_DONE = 'D' };
 
-#define HEAD_MAX	700	/* state, kind, target and key */
+#define KEY_MAX		32	/* a channel id, NUL included */
+#define T_QUEUED	2	/* offsets in a record of its two times */
+#define T_NEXT		10
+#define TARGET		18	/* and of its target */
+#define HEAD_MAX	(TARGET + RESPONSE_URL_MAX + 1 + KEY_MAX)
+#define OUT_MAX_AGE	(15 * 60 * 1000)	/* rate limited for longer:
+						   dropped, and said */
 #define PACE_SLOTS	64	/* channels paced at once */
 #define BLOCK_MAX	16	/* channels held back in one walk */
 
@@ -36,6 +51,7 @@ struct client {
 	struct api	 a;
 	struct api_call	 call;
 	unsigned char	*rec;		/* the record in flight, or NULL */
+	size_t		 reclen;
 	char		 base[300];	/* URL the client was set up for */
 	unsigned char	 tls[BR_SSL_BUFSIZE_MONO];
 	unsigned char	 req[API_REQ_MAX];
@@ -52,12 +68,29 @@ static struct {
 	int		(*rtm)(const char *, size_t);
 	struct client	 api, hook;
 	struct {
-		char	 key[32];
+		char	 key[KEY_MAX];
 		int64_t	 tat;		/* theoretical arrival time */
+		int	 held;		/* rate limited: waiting to drain */
 	} pace[PACE_SLOTS];
 	char		 scratch[API_REQ_MAX];
 	int		 fatal;
+	int64_t		 wake;		/* the next entry waits until then */
 } out;
+
+static int64_t
+rec_time(const unsigned char *p, size_t off)
+{
+	int64_t t;
+
+	memcpy(&t, p + off, sizeof t);
+	return t;
+}
+
+static void
+set_time(unsigned char *p, size_t off, int64_t t)
+{
+	memcpy(p + off, &t, sizeof t);
+}
 
 /* see out.h */
 int
@@ -69,6 +102,7 @@ out_init(const char *base, const struct proxy *px, const char *token,
 	    out.api.tok);
 
 	queue_init(&out.q, out.buf, sizeof out.buf);
+	out.wake = INT64_MAX;
 	out.token = token;
 	out.px = px;
 	out.interval = rate > 0 ? 1000 / rate : 0;
@@ -84,15 +118,18 @@ push(int kind, const char *target, const char *key, const char *body,
 {
 	char head[HEAD_MAX];
 	size_t t = strlen(target), k = strlen(key);
+	int rc;
 
-	if (2 + t + 1 + k + 1 > sizeof head)
-		return -1;
+	if (TARGET + t + 1 + k + 1 > sizeof head)
+		return OUT_TOOBIG;
 	head[0] = R_PENDING;
 	head[1] = (char)kind;
-	memcpy(head + 2, target, t + 1);
-	memcpy(head + 2 + t + 1, key, k + 1);
-	return queue_push2(&out.q, head, 2 + t + 1 + k + 1, body, n) == 0 ?
-	    0 : -1;
+	set_time((unsigned char *)head, T_QUEUED, now_ms());
+	set_time((unsigned char *)head, T_NEXT, 0);
+	memcpy(head + TARGET, target, t + 1);
+	memcpy(head + TARGET + t + 1, key, k + 1);
+	rc = queue_push2(&out.q, head, TARGET + t + 1 + k + 1, body, n);
+	return rc == 0 ? OUT_OK : rc == QUEUE_ETOOBIG ? OUT_TOOBIG : OUT_FULL;
 }
 
 /* The body of a simple message, in out.scratch; its length or 0. */
@@ -133,7 +170,7 @@ out_post(const char *channel, const char *thread, const char *text,
 	    (len = message(channel, thread, text, n, 1)) > 0 && len < 15000)
 		return push(K_RTM, "", channel, out.scratch, len);
 	if ((len = message(channel, thread, text, n, 0)) == 0)
-		return -1;
+		return OUT_TOOBIG;
 	return push(K_POST, "chat.postMessage", channel, out.scratch, len);
 }
 
@@ -155,9 +192,10 @@ out_call(const char *method, const char *form, size_t n)
 int
 out_hook(const char *url, const char *json, size_t n)
 {
-	if (strncmp(url, "https://", 8) != 0)
-		return -1;
-	return push(K_HOOK, url, url, json, n);
+	if (strncmp(url, "https://", 8) != 0 ||
+	    strlen(url) > RESPONSE_URL_MAX)
+		return OUT_TOOBIG;
+	return push(K_HOOK, url, "", json, n);
 }
 
 /* see out.h */
@@ -167,21 +205,33 @@ out_pending(void)
 	return queue_count(&out.q);
 }
 
-/* The pace slot of a channel (the least recently due one when new). */
-static int64_t *
-pace(const char *key, int64_t now)
+/*
+ * The pace slot of a channel (the least recently due one not held back,
+ * when it has none yet).
+ */
+static size_t
+slot(const char *key, int64_t now)
 {
 	size_t i, old = 0;
 
 	for (i = 0; i < PACE_SLOTS; i++) {
 		if (strcmp(out.pace[i].key, key) == 0)
-			return &out.pace[i].tat;
-		if (out.pace[i].tat < out.pace[old].tat)
+			return i;
+		if (out.pace[i].held < out.pace[old].held ||
+		    (out.pace[i].held == out.pace[old].held &&
+		    out.pace[i].tat < out.pace[old].tat))
 			old = i;
 	}
 	snprintf(out.pace[old].key, sizeof out.pace[old].key, "%s", key);
 	out.pace[old].tat = now;
-	return &out.pace[old].tat;
+	out.pace[old].held = 0;
+	return old;
+}
+
+static int64_t *
+pace(const char *key, int64_t now)
+{
+	return &out.pace[slot(key, now)].tat;
 }
 
 /* When a post to key may go (now or later). */
@@ -223,10 +273,12 @@ parse(unsigned char *p, size_t n, struct rec *r)
 
 	r->p = p;
 	r->kind = p[1];
-	r->target = (const char *)p + 2;
+	r->target = (const char *)p + TARGET;
 	t = strlen(r->target);
 	r->key = r->target + t + 1;
 	r->body = r->key + strlen(r->key) + 1;
+	if (r->kind == K_HOOK)
+		r->key = r->target;	/* answers to one URL keep their order */
 	r->len = n - (size_t)((const unsigned char *)r->body - p);
 }
 
@@ -247,7 +299,10 @@ hook_client(struct client *c, const char *url, const char **path)
 		return -1;
 	if (strncmp(c->base, url, n) == 0 && c->base[n] == '\0')
 		return 0;
-	api_close(&c->a);
+	/* close_notify goes if it can; the loop does not wait for it. */
+	if (c->a.c.state == CONN_OPEN)
+		conn_close(&c->a.c);
+	conn_reset(&c->a.c);
 	memcpy(c->base, url, n);
 	c->base[n] = '\0';
 	if (api_init(&c->a, c->base, out.px, &b, err, sizeof err) < 0) {
@@ -272,12 +327,12 @@ start(struct client *c, const struct rec *r)
 	case K_POST:
 		k->method = "chat.postMessage";
 		k->token = out.token;
-		k->flags = API_JSON | API_ONCE;
+		k->flags = API_JSON | API_ONCE | API_LIMITS;
 		break;
 	case K_CALL:
 		k->method = r->target;
 		k->token = out.token;
-		k->flags = strncmp(r->target, "chat.", 5) == 0 ? API_ONCE : 0;
+		k->flags = (api_once(r->target) ? API_ONCE : 0) | API_LIMITS;
 		break;
 	case K_HOOK:
 		if (hook_client(c, r->target, &path) < 0) {
@@ -285,11 +340,12 @@ start(struct client *c, const struct rec *r)
 			return;
 		}
 		k->method = path;
-		k->flags = API_JSON | API_RAW | API_ONCE;
+		k->flags = API_JSON | API_RAW | API_ONCE | API_LIMITS;
 		break;
 	}
 	r->p[0] = R_FLIGHT;
 	c->rec = r->p;
+	c->reclen = (size_t)((const unsigned char *)r->body - r->p) + r->len;
 	api_start(&c->a, k);
 }
 
@@ -314,7 +370,10 @@ schedule(int64_t now, int64_t *wake)
 		if (i < nb)
 			continue;
 		c = r.kind == K_HOOK ? &out.hook : &out.api;
-		when = pace_when(r.key, now);
+		/* Slack's pace is per channel; response_urls have none. */
+		when = pace_when(r.kind == K_HOOK ? "" : r.key, now);
+		if (rec_time(p, T_NEXT) > when)
+			when = rec_time(p, T_NEXT);
 		if (p[0] == R_FLIGHT || when > now || (r.kind != K_RTM &&
 		    c->rec != NULL)) {
 			if (when > now && when < *wake)
@@ -335,31 +394,106 @@ schedule(int64_t now, int64_t *wake)
 			p[0] = R_DONE;
 		else
 			start(c, &r);
-		pace_take(r.key, now);
+		pace_take(r.kind == K_HOOK ? "" : r.key, now);
 	}
+}
+
+/* The name of a record's target for the log ("response_url": secret). */
+static const char *
+what(const unsigned char *p, const char **key)
+{
+	const char *target = (const char *)p + TARGET;
+
+	*key = target + strlen(target) + 1;
+	if (p[1] == K_HOOK)
+		return *key = "response_url";
+	return target;
+}
+
+/* Is any entry of key other than p still waiting? */
+static int
+waiting(const char *key, const unsigned char *p)
+{
+	struct queue_cur cur = { 0, 0, 0 };
+	unsigned char *q;
+	struct rec r;
+	size_t n;
+
+	while ((q = queue_next(&out.q, &cur, &n)) != NULL)
+		if (q != p && q[0] != R_DONE) {
+			parse(q, n, &r);
+			if (strcmp(r.key, key) == 0)
+				return 1;
+		}
+	return 0;
+}
+
+/*
+ * Slack rate limited the call of c: its entry waits for Retry-After (the
+ * entries after it of the same key wait behind it), unless it has waited
+ * too long already.  Returns 1 when it waits.
+ */
+static int
+held(struct client *c, int64_t now)
+{
+	const char *target, *key;
+	struct rec r;
+	size_t i;
+
+	target = what(c->rec, &key);
+	if (now - rec_time(c->rec, T_QUEUED) + (c->a.retry_at - now) >
+	    OUT_MAX_AGE) {
+		log_msg(LOG_WARN, "%s%s%s: not sent: Slack has rate limited it "
+		    "for more than %d minutes (%s)", target, *key ? " to " : "",
+		    key, OUT_MAX_AGE / 60000, c->a.error);
+		return 0;
+	}
+	set_time(c->rec, T_NEXT, c->a.retry_at);
+	c->rec[0] = R_PENDING;
+	parse(c->rec, c->reclen, &r);
+	if (*r.key == '\0')
+		return 1;
+	i = slot(r.key, now);
+	if (!out.pace[i].held) {
+		out.pace[i].held = 1;
+		log_msg(LOG_WARN, "%s%s%s: rate limited by Slack (Retry-After "
+		    "%lld s); holding back what goes there, in order, until "
+		    "Slack takes it", target, *key ? " to " : "", key,
+		    (long long)((c->a.retry_at - now + 999) / 1000));
+	}
+	return 1;
 }
 
 /* The call of c is over: log a failure, mark the record done. */
 static void
-finished(struct client *c)
+finished(struct client *c, int64_t now)
 {
 	const char *target, *key;
+	struct rec r;
+	size_t i;
 
 	if (c->rec == NULL || api_busy(&c->a))
 		return;
-	target = (const char *)c->rec + 2;
-	key = target + strlen(target) + 1;
-	if (c->rec[1] == K_HOOK)
-		target = key = "response_url";
+	target = what(c->rec, &key);
+	if (c->a.result == API_LIMITED && held(c, now)) {
+		c->rec = NULL;
+		return;
+	}
 	if (c->a.result == API_FATAL) {
 		log_msg(LOG_ERR, "%s: Slack refused the token (%s)", target,
 		    c->a.slack_error);
 		out.fatal = 1;
-	} else if (c->a.result != API_OK)
+	} else if (c->a.result == API_FAIL)
 		log_msg(LOG_WARN, "%s%s%s: not sent: %s", target,
-		    c->rec[1] == K_POST ? " to " : "",
-		    c->rec[1] == K_POST ? key : "", c->a.error);
+		    *key ? " to " : "", key, c->a.error);
 	c->rec[0] = R_DONE;
+	parse(c->rec, c->reclen, &r);
+	if (*r.key != '\0' && (i = slot(r.key, now), out.pace[i].held) &&
+	    !waiting(r.key, c->rec)) {
+		out.pace[i].held = 0;
+		log_msg(LOG_INFO, "%s%s%s: Slack takes it again; nothing is "
+		    "held back any more", target, *key ? " to " : "", key);
+	}
 	c->rec = NULL;
 }
 
@@ -386,6 +520,8 @@ out_poll(struct pollfd *pfd, int max, int64_t *wake)
 		if (w < *wake)
 			*wake = w;
 	}
+	if (out.wake < *wake)
+		*wake = out.wake;
 	return n;
 }
 
@@ -406,9 +542,10 @@ out_io(const struct pollfd *pfd, int n, int64_t now)
 				rev = pfd[j].revents;
 		if (api_busy(&cl[i]->a) || rev != 0)
 			api_io(&cl[i]->a, rev, now);
-		finished(cl[i]);
+		finished(cl[i], now);
 	}
 	schedule(now, &wake);
+	out.wake = wake;
 	while (queue_peek(&out.q, &len) != NULL && queue_peek(&out.q,
 	    &len)[0] == R_DONE)
 		queue_pop(&out.q);

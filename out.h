@@ -31,10 +31,18 @@ int	out_init(const char *base, const struct proxy *px, const char *token,
 	    int rate, int (*rtm_send)(const char *json, size_t n), char *err,
 	    size_t errlen);
 
+/* What the out_post() family returns. */
+enum {
+	OUT_OK = 0,
+	OUT_FULL = -1,		/* no room now: try again later */
+	OUT_TOOBIG = -2		/* can never be sent (too large, or not an
+				   https:// URL): drop it, say so */
+};
+
 /*
  * A message: text (n bytes, UTF-8; invalid bytes become U+FFFD) to
- * channel, in thread when thread is not empty.  Returns 0, or -1 when
- * the queue has no room now (try again later).
+ * channel, in thread when thread is not empty.  Returns OUT_OK, OUT_FULL
+ * or OUT_TOOBIG.
  */
 int	out_post(const char *channel, const char *thread, const char *text,
 	    size_t n);
@@ -50,7 +58,8 @@ int	out_call(const char *method, const char *form, size_t n);
 
 /*
  * A JSON body POSTed to a response_url (slash commands, interactivity).
- * As out_post(); -1 also when url is not an https:// URL.
+ * As out_post(); OUT_TOOBIG also when url is not an https:// URL or is
+ * longer than RESPONSE_URL_MAX.
  */
 int	out_hook(const char *url, const char *json, size_t n);
 

@@ -49,6 +49,7 @@
 #include "out.h"
 #include "queue.h"
 #include "run.h"
+#include "sig.h"
 #include "slack.h"
 #include "slackbot.h"
 #include "util.h"
@@ -79,6 +80,7 @@ struct sock {
 	int		 num;		/* connection number, for the log */
 	int64_t		 t_start;	/* the attempt began */
 	int64_t		 t_rx;		/* the last byte arrived */
+	int64_t		 t_part;	/* a message began, not complete yet */
 	int64_t		 t_ping;	/* the next ping is due */
 	int64_t		 t_close;	/* S_CLOSING: give up waiting */
 	long long	 rtm_id;	/* RTM: last message id used */
@@ -105,8 +107,10 @@ static struct {
 	int64_t		 t_next;	/* no new attempt before this */
 	int		 fetching;	/* slot waiting for the Web API, or -1 */
 	int		 conns;		/* connections made, for numbering */
-	int		 sigpipe[2];
-	volatile sig_atomic_t stop;
+	int		 stop;		/* SIGTERM or SIGINT came: stopping */
+	int		 drain_ms;	/* --drain */
+	const char	*spill;		/* --spill FILE, or NULL */
+	int		 spill_fd;
 	int		 out_flags;	/* stdout's flags, restored at exit */
 	int		 out_gone;	/* standard output closed on us */
 	struct handler_opts h;
@@ -118,18 +122,6 @@ static struct {
 	/* Counters for the log at exit. */
 	unsigned long long events, dups, acks;
 } run;
-
-static void
-on_signal(int sig)
-{
-	int e = errno;
-	unsigned char c = (unsigned char)sig;
-
-	if (sig != SIGCHLD)
-		run.stop = 1;
-	(void)!write(run.sigpipe[1], &c, 1);
-	errno = e;
-}
 
 static const char *
 mode_name(void)
@@ -169,6 +161,7 @@ drop(struct sock *s)
 	s->retiring = 0;
 	s->broken = 0;
 	s->held = 0;
+	s->t_part = 0;
 	explicit_bzero(s->url, sizeof s->url);
 }
 
@@ -637,6 +630,8 @@ receive(struct sock *s, int64_t now)
 			ws_failed(s, now);
 			return;
 		}
+		if (r == WS_OP_TEXT || r == WS_OP_BINARY)
+			s->t_part = 0;
 		switch (r) {
 		case WS_OP_TEXT:
 			if (message(s, m.data, m.len, now) < 0) {
@@ -667,6 +662,11 @@ receive(struct sock *s, int64_t now)
 		}
 		conn_consume(&s->c, used);
 	}
+	/* A message under way is timed from its first bytes (timers()). */
+	if (s->state >= S_HELLO && !ws_partial(&s->ws))
+		s->t_part = 0;
+	else if (s->state >= S_HELLO && s->t_part == 0)
+		s->t_part = now;
 	if (s->state != S_FREE && conn_eof(&s->c)) {
 		if (s->c.state == CONN_FAILED || s->c.err[0] != '\0')
 			lost(s, now, "%s", s->c.err[0] ? s->c.err :
@@ -739,12 +739,28 @@ timers(struct sock *s, int64_t now)
 		/* FALLTHROUGH */
 	case S_LIVE:
 		/* Not reading (backpressure) is no sign of a dead link. */
-		if (paused(s))
+		if (paused(s)) {
 			s->t_rx = now;
+			if (s->t_part != 0)
+				s->t_part = now;
+		}
 		if (now - s->t_rx >= run.dead_ms) {
 			lost(s, now, "nothing received for %d s (pinging "
 			    "every %d s): the connection is dead",
 			    run.dead_ms / 1000, run.ping_ms / 1000);
+			return;
+		}
+		/*
+		 * Bytes that never make a whole message do not prove the
+		 * link alive: a message must be complete within twice
+		 * --dead seconds of its first byte (60 s by default: the
+		 * largest message at 9 KB/s).  Slack sends what was not
+		 * acknowledged again, on the next connection.
+		 */
+		if (s->t_part != 0 && now - s->t_part >= 2 * run.dead_ms) {
+			lost(s, now, "a message was not complete %d s after "
+			    "it began: the connection is dead or too slow",
+			    2 * run.dead_ms / 1000);
 			return;
 		}
 		if (now < s->t_ping)
@@ -827,6 +843,8 @@ sock_wake(int64_t *t)
 			d[1] = s->t_rx + run.dead_ms;
 			if (s->state == S_HELLO)
 				d[2] = s->t_start + HELLO_MS;
+			else if (s->t_part != 0)
+				d[2] = s->t_part + 2 * run.dead_ms;
 			break;
 		case S_CLOSING:
 			d[0] = s->t_close;
@@ -851,12 +869,11 @@ turn(int64_t until)
 	int64_t now = now_ms(), wake = until, w;
 	short ev;
 	int n = 0, i, fd, api_at = -1, sock_at[NSOCK], h_at, h_n, o_at, o_n;
-	unsigned char sig[16];
-	ssize_t k;
+	unsigned sig;
 
 	if (!run.stop)
 		manage(now);
-	pfd[n].fd = run.sigpipe[0];
+	pfd[n].fd = sig_fd();
 	pfd[n++].events = POLLIN;
 	if ((fd = api_want(&api, &ev, &w)) >= 0 && ev != 0) {
 		api_at = n;
@@ -887,11 +904,17 @@ turn(int64_t until)
 	    errno != EINTR)
 		die(EXIT_FAIL, "poll: %s", strerror(errno));
 	now = now_ms();
-	if (pfd[0].revents & POLLIN)
-		while ((k = read(run.sigpipe[0], sig, sizeof sig)) > 0)
-			while (k-- > 0)
-				if (sig[k] == SIGCHLD)
-					handler_sigchld();
+	/* One read a turn: a storm of signals cannot hold the loop. */
+	if (pfd[0].revents & POLLIN) {
+		sig = sig_take();
+		if (sig & SIG_CHILD)
+			handler_sigchld();
+		if (sig & SIG_HUP)
+			log_msg(LOG_INFO, "SIGHUP: nothing to reload; going on");
+	}
+	if (sig_stopping())
+		run.stop = 1;
+	log_tick(now);
 	if (api_busy(&api) || api_at >= 0)
 		api_io(&api, api_at >= 0 ? pfd[api_at].revents : 0, now);
 	if (run.fetching >= 0 && !api_busy(&api))
@@ -915,46 +938,67 @@ turn(int64_t until)
 }
 
 /*
- * Stops within 2 s: closes every socket (close frame, close_notify),
- * lets the handlers finish and the replies go, writes what the FIFO
- * holds.
+ * Is anything left to do before exiting?  With queued: events in the
+ * FIFO count (they may still be delivered).
+ */
+static int
+busy(int queued)
+{
+	int i;
+
+	if (!(run.out_gone || handler_idle()) || (queued &&
+	    queue_count(&fifo) > 0) || out_pending() > 0)
+		return 1;
+	for (i = 0; i < NSOCK; i++)
+		if (socks[i].state != S_FREE)
+			return 1;
+	return 0;
+}
+
+/*
+ * Stops: closes every socket (close frame, close_notify) and goes on
+ * delivering what the FIFO holds for up to --drain seconds; then the
+ * handlers still running get SIGTERM, and a second later SIGKILL, and
+ * the events no handler got are spilled (README.md, "Stopping").
  */
 static void
 shutdown_all(void)
 {
-	int64_t end = now_ms() + 1800;
-	int i, busy;
+	int64_t end = now_ms() + run.drain_ms;
+	size_t n;
+	int i;
 
-	log_msg(LOG_INFO, "stopping: %llu events queued, %llu envelopes "
-	    "acknowledged, %llu repeats skipped", run.events, run.acks,
-	    run.dups);
-	handler_stop();
+	log_msg(LOG_INFO, "stopping: %llu event%s handled, %llu envelope%s "
+	    "acknowledged, %llu repeat%s skipped", run.events,
+	    run.events == 1 ? "" : "s", run.acks, run.acks == 1 ? "" : "s",
+	    run.dups, run.dups == 1 ? "" : "s");
 	for (i = 0; i < NSOCK; i++)
 		if (socks[i].state != S_FREE) {
 			start_close(&socks[i], WS_CLOSE_NORMAL, now_ms());
 			sock_io(&socks[i], 0, now_ms());
 		}
-	while (now_ms() < end) {
-		busy = !(run.out_gone || handler_idle()) || out_pending() > 0;
-		for (i = 0; i < NSOCK; i++)
-			if (socks[i].state != S_FREE)
-				busy = 1;
-		if (!busy)
-			break;
+	handler_drain();
+	while (now_ms() < end && busy(!run.out_gone))
 		turn(end);
+	if (busy(!run.out_gone)) {
+		handler_stop(now_ms());
+		end = now_ms() + 1000;
+		while (now_ms() < end && busy(0))
+			turn(end);
 	}
+	handler_kill();
 	for (i = 0; i < NSOCK; i++)
 		if (socks[i].state != S_FREE)
 			drop(&socks[i]);
-	if (!handler_idle()) {
-		handler_kill();
-		if (queue_count(&fifo) > 0)
-			log_msg(LOG_WARN, "stopped with %zu events not "
-			    "delivered", queue_count(&fifo));
-	}
+	n = handler_spill(run.spill_fd >= 0 ? run.spill_fd : 2,
+	    run.spill_fd >= 0 ? run.spill : NULL);
+	if (n > 0 && run.spill_fd >= 0 && fsync(run.spill_fd) < 0 &&
+	    errno != EINVAL)
+		log_msg(LOG_ERR, "%s: %s", run.spill, strerror(errno));
 	if (out_pending() > 0)
-		log_msg(LOG_WARN, "stopped with %zu replies not sent",
-		    out_pending());
+		log_msg(LOG_WARN, "stopped with %zu repl%s not sent",
+		    out_pending(), out_pending() == 1 ? "y" : "ies");
+	log_flush();
 }
 
 /* RTM: sends a simple message (JSON without id) over the live socket. */
@@ -982,7 +1026,8 @@ static const char run_usage[] =
 "usage: slackbot run [--socket | --rtm] [--ping S] [--dead S]\n"
 "           [--exec CMD [-j N] [--timeout S] | --pipe CMD]\n"
 "           [--reply thread|channel|none] [--reply-via api|ws] [--rate N]\n"
-"           [--all] [--edits] [--allow-users U1,U2]";
+"           [--all] [--edits] [--allow-users U1,U2] [--drain S]\n"
+"           [--spill FILE]";
 
 /* A whole number in [lo, hi] from an option, or die. */
 static int
@@ -1009,7 +1054,8 @@ whoami(void)
 	if (api_call(&api, &k) != API_OK) {
 		if (api.result == API_FATAL)
 			exit(api_report(&api, "auth.test"));
-		log_msg(LOG_WARN, "auth.test: %s; going on", api.error);
+		if (!sig_stopping())
+			log_msg(LOG_WARN, "auth.test: %s; going on", api.error);
 		return;
 	}
 	if ((i = api_field(&api, "user_id")) >= 0)
@@ -1046,16 +1092,19 @@ cmd_run(int argc, char **argv)
 		{ "all",	no_argument,		NULL, 'A' },
 		{ "edits",	no_argument,		NULL, 'E' },
 		{ "allow-users", required_argument,	NULL, 'u' },
+		{ "drain",	required_argument,	NULL, 'D' },
+		{ "spill",	required_argument,	NULL, 'S' },
 		{ NULL,		0,			NULL, 0 }
 	};
 	struct handler_opts *h = &run.h;
-	struct sigaction sa;
 	char err[320];
 	struct stat st;
 	int c, i, force = -1, rate = 1;
 
 	run.ping_ms = 10000;
 	run.dead_ms = 30000;
+	run.drain_ms = 2000;
+	run.spill_fd = -1;
 	h->mode = H_PRINT;
 	h->jobs = 4;
 	h->timeout_ms = 30000;
@@ -1118,6 +1167,15 @@ cmd_run(int argc, char **argv)
 		case 'u':
 			h->filter.allow = optarg;
 			break;
+		case 'D':
+			run.drain_ms = number_opt("--drain", optarg, 0, 3600) *
+			    1000;
+			break;
+		case 'S':
+			if (*optarg == '\0')
+				die(EXIT_USAGE, "run: --spill wants a file name");
+			run.spill = optarg;
+			break;
 		default:
 			die(EXIT_USAGE, "%s", run_usage);
 		}
@@ -1141,6 +1199,11 @@ cmd_run(int argc, char **argv)
 		    "none)");
 	if (run.reply_ws && run.proto != SLACK_RTM)
 		die(EXIT_USAGE, "run: --reply-via ws needs RTM (--rtm)");
+	/* Opened now: a file we cannot write to is a configuration error. */
+	if (run.spill != NULL && (run.spill_fd = open(run.spill, O_WRONLY |
+	    O_CREAT | O_APPEND | O_CLOEXEC | O_NOCTTY, 0600)) < 0)
+		die(EXIT_CONFIG, "run: --spill %s: %s", run.spill,
+		    strerror(errno));
 	setup_network();
 	queue_init(&fifo, fifo_buf, sizeof fifo_buf);
 	for (i = 0; i < NSOCK; i++)
@@ -1148,26 +1211,15 @@ cmd_run(int argc, char **argv)
 		    1, socks[i].out, sizeof socks[i].out);
 	run.fetching = -1;
 	run.t0 = now_ms();
-	if (pipe(run.sigpipe) < 0)
+	if (sig_init() < 0)
 		die(EXIT_FAIL, "pipe: %s", strerror(errno));
-	for (i = 0; i < 2; i++) {
-		fcntl(run.sigpipe[i], F_SETFL, O_NONBLOCK);
-		fcntl(run.sigpipe[i], F_SETFD, FD_CLOEXEC);
-	}
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sa.sa_flags = SA_RESTART;
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-	sigaction(SIGCHLD, &sa, NULL);
 	/* Never block the loop on a slow reader of our output. */
 	run.out_flags = fcntl(1, F_GETFL);
 	if (h->mode == H_PRINT && fstat(1, &st) == 0 && !S_ISREG(st.st_mode) &&
 	    run.out_flags >= 0)
 		fcntl(1, F_SETFL, run.out_flags | O_NONBLOCK);
 	whoami();
+	run.stop = sig_stopping();
 	h->filter.self_user = run.self_user;
 	h->filter.self_bot = run.self_bot;
 	handler_init(h, &fifo);

@@ -10,6 +10,7 @@
  * 2 usage or configuration error; 3 the token was refused (restarting
  * will not help).
  */
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -95,6 +96,11 @@ token_from(const char *var, const char *filevar, char *buf, size_t len)
 			die(EXIT_CONFIG, "%s is longer than %zu bytes", var,
 			    len - 1);
 		memcpy(buf, v, strlen(v) + 1);
+		/*
+		 * /proc/PID/environ shows the bytes the environment had at
+		 * exec, wherever environ points now: overwrite them.
+		 */
+		memset((char *)v, '*', strlen(v));
 	} else if ((path = getenv(filevar)) != NULL && *path != '\0') {
 		if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
 			die(EXIT_CONFIG, "%s=%s: %s", filevar, path,
@@ -131,6 +137,7 @@ token_from(const char *var, const char *filevar, char *buf, size_t len)
 			    "character; is it really a token?",
 			    getenv(var) ? var : filevar);
 	log_secret(buf);
+	unsetenv(var);
 	return buf;
 }
 
@@ -411,9 +418,7 @@ cmd_api(int argc, char **argv)
 		k.token = cfg.app_token;
 	else
 		need_bot_token();
-	/* chat.* posting methods and file sharing must not be sent twice. */
-	if (strncmp(k.method, "chat.", 5) == 0 ||
-	    strcmp(k.method, "files.completeUploadExternal") == 0)
+	if (api_once(k.method))
 		k.flags |= API_ONCE;
 	setup_network();
 	api_call(&api, &k);
@@ -447,6 +452,11 @@ field_or_die(const char *method, const char *key, char *buf, size_t len)
 static int
 cmd_upload(int argc, char **argv)
 {
+	static const struct option opts[] = {
+		{ "timeout",	required_argument,	NULL, 'T' },
+		{ NULL,		0,			NULL, 0 }
+	};
+	uint64_t secs = 30;
 	/* The upload URL is on another host: a second client. */
 	static unsigned char up_tls[BR_SSL_BUFSIZE_MONO];
 	static unsigned char up_out[16384 + 1024];
@@ -465,7 +475,7 @@ cmd_upload(int argc, char **argv)
 	size_t n = 0;
 	int c, fd;
 
-	while ((c = getopt(argc, argv, "+c:m:t:")) != -1)
+	while ((c = getopt_long(argc, argv, "+c:m:t:", opts, NULL)) != -1)
 		switch (c) {
 		case 'c':
 			channel = optarg;
@@ -475,6 +485,12 @@ cmd_upload(int argc, char **argv)
 			break;
 		case 't':
 			thread = optarg;
+			break;
+		case 'T':
+			if (parse_u64(optarg, strlen(optarg), 3600, &secs) < 0 ||
+			    secs == 0)
+				die(EXIT_USAGE, "upload: --timeout wants a whole "
+				    "number of seconds from 1 to 3600");
 			break;
 		default:
 			goto usage;
@@ -520,6 +536,8 @@ cmd_upload(int argc, char **argv)
 	    memchr(u.host, ':', u.hostlen) ? "]" : "", u.port);
 	if (api_init(&up, base, &cfg.proxy, &b, err, sizeof err) < 0)
 		die(EXIT_FAIL, "upload: %s", err);
+	/* A stall of that long fails it, however long the whole takes. */
+	up.timeout_ms = (int)secs * 1000;
 	k.method = u.path + 1;
 	k.token = NULL;
 	k.flags = API_RAW;
@@ -562,7 +580,7 @@ cmd_upload(int argc, char **argv)
 	return fflush(stdout) == 0 ? EXIT_OK : EXIT_FAIL;
 usage:
 	die(EXIT_USAGE, "usage: slackbot upload -c CHANNEL [-m COMMENT] "
-	    "[-t THREAD_TS] FILE");
+	    "[-t THREAD_TS] [--timeout SECONDS] FILE");
 	return EXIT_USAGE;
 }
 
@@ -584,6 +602,11 @@ main(int argc, char **argv)
 	int c;
 
 	signal(SIGPIPE, SIG_IGN);
+	/*
+	 * Tokens live in our memory: close it (and /proc/PID/environ, mem,
+	 * maps) to other processes of the same user, such as our handlers.
+	 */
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	if (argc == 2 && strcmp(argv[1], "--version") == 0) {
 		printf("slackbot %s\n", SLACKBOT_VERSION);
 		return EXIT_OK;

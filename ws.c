@@ -193,6 +193,13 @@ close_allowed(int code)
 }
 
 /* see ws.h */
+int
+ws_partial(const struct ws *w)
+{
+	return w->hlen > 0 || w->rx == RX_BODY || w->msgop != 0;
+}
+
+/* see ws.h */
 void
 ws_init(struct ws *w, unsigned char *msg, size_t cap)
 {

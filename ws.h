@@ -136,6 +136,12 @@ struct ws {
 void	ws_init(struct ws *, unsigned char *msg, size_t cap);
 
 /*
+ * 1 when part of a frame or of a fragmented message has been taken and
+ * the rest has not come yet; 0 between messages.
+ */
+int	ws_partial(const struct ws *);
+
+/*
  * Writes the opening handshake for u (a ws or wss URL): GET with Host,
  * User-Agent, the extra lines (each "Name: value\r\n"; NULL for none),
  * Upgrade, Connection, Sec-WebSocket-Key (base64 of key[0..WS_KEY_LEN),

@@ -114,6 +114,8 @@ FAULT_DEFAULTS = {
                             # bad_accept (WebSocket handshakes)
     "drop": None,           # before | after (processing)
     "drop_how": "close",    # close (close_notify + FIN) | abort (FIN) | rst
+    "read_rate": None,      # upload host: read the body at this many
+                            # bytes a second (a slow link)
 }
 TRANSFERS = ("length", "chunked", "chunked_ext", "eof")
 MALFORMED = ("status_line", "chunks", "short_body", "bad_accept")
@@ -853,9 +855,18 @@ class StandIn:
                                    ("hooks", self._want_hooks_port,
                                     self._cert)):
             ctx = self._ssl_context(cert, server)
+            # The upload host takes bytes into a small window, so that a
+            # slow reader (read_rate) pushes back on the sender as a slow
+            # link would, instead of the kernel buffering megabytes.
+            sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            if server == "files":
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF,
+                                64 * 1024)
+            sock.bind(("127.0.0.1", want))
             srv = await loop.create_server(
                 lambda s=server: _ConnProto(self._http(), self, s),
-                "127.0.0.1", want, ssl=ctx, reuse_address=True)
+                sock=sock, ssl=ctx)
             self._servers.append(srv)
             port = srv.sockets[0].getsockname()[1]
             setattr(self, {"api": "port", "files": "files_port",
@@ -1646,7 +1657,13 @@ class StandIn:
     # The upload host.
 
     async def _http_upload(self, request, conn):
-        body = await request.read()
+        with self._lock:
+            q = self._faults.get("upload")
+            rate = q[0]["read_rate"] if q else None
+        if rate:
+            body = await self._read_slowly(request, rate)
+        else:
+            body = await request.read()
         rec = self._record(request, conn, "files", "upload", body)
         fault = self._take_fault("upload", rec["id"], any_ok=False)
         rec["fault"] = fault
@@ -1670,6 +1687,19 @@ class StandIn:
             return _Raw(False)
         return await self._send(request, conn, rec, fault, status, data,
                                 ctype, headers)
+
+    async def _read_slowly(self, request, rate):
+        """The request body, taken at `rate` bytes a second in pieces of
+        a tenth of that: TCP pushes back on the sender meanwhile."""
+        piece = max(1, int(rate) // 10)
+        parts = []
+        while True:
+            chunk = await request.content.read(piece)
+            if not chunk:
+                break
+            parts.append(chunk)
+            await asyncio.sleep(len(chunk) / float(rate))
+        return b"".join(parts)
 
     def _upload(self, request, body, rec):
         m = re.fullmatch(r"/upload/v1/([A-Za-z0-9_\-]+)", request.path)
@@ -2589,6 +2619,23 @@ class StandIn:
             self._hooks[path] = 0
         return "https://%s:%d%s" % (self.host_name, self.hooks_port, path)
 
+    def hook_url(self, kind="commands", length=None):
+        """A registered response_url; with `length`, padded (in its last
+        path segment) to exactly that many characters."""
+        url = self._hook_url(kind)
+        if length is not None:
+            pad = int(length) - len(url)
+            if pad < 0:
+                raise ValueError("a response_url is at least %d long" %
+                                 len(url))
+            with self._lock:
+                path = url[url.index("/", 8):]
+                del self._hooks[path]
+                path += "x" * pad
+                self._hooks[path] = 0
+            url += "x" * pad
+        return url
+
     def responses(self):
         """POSTs to response_urls that were accepted: time, url (path),
         use (1..5), body (parsed JSON), content_type, request id."""
@@ -2883,6 +2930,30 @@ class StandIn:
         """Sends anything: a dict (as JSON), a str (as is, e.g. not JSON
         at all), or bytes in a binary frame (binary=True)."""
         return self._call(self._a_ws_send(data, conn, binary))
+
+    async def _a_ws_trickle(self, text, interval, conn=None):
+        w = self._sel(conn)[0]
+        frame = _ws_frame(0x1, text.encode())
+        with self._lock:
+            w.rec["sent"].append({"time": time.time(), "what": "trickle",
+                                  "size": len(frame), "envelope_id": None,
+                                  "suppressed": w.silent, "framing": None})
+        async with w.send_lock:
+            for i in range(len(frame)):
+                if w.tr.is_closing():
+                    return i
+                w.tr.write(frame[i:i + 1])
+                await asyncio.sleep(interval)
+        return len(frame)
+
+    def ws_trickle(self, text, interval=0.2, conn=None, wait=False):
+        """Sends one text frame a byte at a time, `interval` seconds
+        apart (nothing else goes out on that connection meanwhile: turn
+        answer_pings off first).  With wait, returns once the frame is
+        out or the connection closed (the bytes written); else at once."""
+        fut = asyncio.run_coroutine_threadsafe(
+            self._a_ws_trickle(text, interval, conn), self._loop)
+        return fut.result(len(text) * interval + 60) if wait else None
 
     async def _a_ws_ping(self, payload=b"", conn=None):
         if isinstance(payload, str):
