@@ -36,7 +36,7 @@ FUZZFLAGS = $(STD) -g -O1 $(INC) -fsanitize=fuzzer,address,undefined \
 
 # The program: main, its commands and the loop of `run`.  Every other
 # top-level .c but the musl-only shim is library code.
-PROGSRC	= slackbot.c run.c
+PROGSRC	= slackbot.c run.c check.c setup.c
 PROGOBJ	= $(PROGSRC:%.c=build/musl/%.o)
 LIBSRC	= $(sort $(filter-out $(PROGSRC) fortify.c,$(wildcard *.c)) build/anchors.c)
 UNIT	= $(patsubst tests/%.c,%,$(wildcard tests/t_*.c))

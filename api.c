@@ -35,23 +35,58 @@ enum { A_IDLE, A_WAIT, A_CONNECT, A_SEND, A_RECV };
 #define BACKOFF_MAX_MS	30000
 #define UNSENT_WATCH	(64 * 1024)	/* kernel's unsent bytes worth watching */
 
-/* Slack errors that no retry or restart can fix (exit status 3). */
-static const char *const fatal_errors[] = {
-	"account_inactive", "invalid_auth", "not_allowed_token_type",
-	"not_authed", "team_disabled", "token_expired", "token_revoked",
-	"user_removed_from_team",
+/*
+ * Slack's errors that deserve words: what happened and what to do.  The
+ * fatal ones are about the token, which no retry or restart can fix
+ * (exit status 3); their words follow "Slack refused SLACK_BOT_TOKEN: ".
+ */
+static const struct {
+	const char	*error;
+	int		 fatal;
+	const char	*hint;
+} hints[] = {
+	{ "account_inactive", 1, "it belongs to a deleted user, app or "
+	    "workspace: reinstall the app and use its new token" },
+	{ "invalid_auth", 1, "it is not a valid token of this workspace: "
+	    "check that it is complete" },
+	{ "not_allowed_token_type", 1, "this kind of token cannot call this "
+	    "method" },
+	{ "not_authed", 1, "no token reached Slack" },
+	{ "team_disabled", 1, "the workspace is disabled" },
+	{ "token_expired", 1, "it has expired (token rotation is on): use a "
+	    "fresh token" },
+	{ "token_revoked", 1, "it was revoked (the app may have been "
+	    "removed): reinstall the app and use its new token" },
+	{ "user_removed_from_team", 1, "the bot user was removed from the "
+	    "workspace" },
+	{ "channel_not_found", 0, "no such channel, or the bot cannot see "
+	    "it: give a channel id such as C0123456789" },
+	{ "is_archived", 0, "the channel is archived" },
+	{ "msg_too_long", 0, "the text is too long for a message: send it as "
+	    "a file (slackbot upload)" },
+	{ "not_in_channel", 0, "the bot is not a member of the channel: "
+	    "invite it (/invite @bot in the channel)" },
 };
+
+/* The hint for Slack's error e, or -1. */
+static int
+hint(const char *e)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof hints / sizeof hints[0]; i++)
+		if (strcmp(e, hints[i].error) == 0)
+			return (int)i;
+	return -1;
+}
 
 /* see api.h */
 int
 api_fatal_error(const char *e)
 {
-	size_t i;
+	int i = hint(e);
 
-	for (i = 0; i < sizeof fatal_errors / sizeof fatal_errors[0]; i++)
-		if (strcmp(e, fatal_errors[i]) == 0)
-			return 1;
-	return 0;
+	return i >= 0 && hints[i].fatal;
 }
 
 /* see api.h */
@@ -93,6 +128,13 @@ api_init(struct api *a, const char *base, const struct proxy *px,
 }
 
 /* see api.h */
+void
+api_set_timeout(struct api *a, int ms)
+{
+	a->timeout_ms = ms;
+}
+
+/* see api.h */
 int
 api_busy(const struct api *a)
 {
@@ -128,21 +170,6 @@ forget(struct api *a)
 	a->slack_error[0] = '\0';
 }
 
-/* Random delay in [ceiling / 2, ceiling] for retry number n (from 0). */
-static int64_t
-backoff(int n)
-{
-	int64_t ceiling = BACKOFF_MS;
-	uint32_t r = 0;
-
-	while (n-- > 0 && ceiling < BACKOFF_MAX_MS)
-		ceiling *= 2;
-	if (ceiling > BACKOFF_MAX_MS)
-		ceiling = BACKOFF_MAX_MS;
-	random_bytes(&r, sizeof r);
-	return ceiling / 2 + (int64_t)(r % (uint32_t)(ceiling / 2 + 1));
-}
-
 static void	begin(struct api *, int64_t now);
 static int	send_more(struct api *, int64_t now);
 
@@ -157,6 +184,10 @@ retry_or_fail(struct api *a, int64_t now, int may_have_acted)
 
 	if (a->c.state != CONN_IDLE)
 		conn_reset(&a->c);
+	if (a->call->flags & API_NORETRY) {
+		done(a, API_FAIL);
+		return;
+	}
 	if (may_have_acted && (a->call->flags & API_ONCE)) {
 		log_msg(LOG_WARN, "%s: %s; not sending it again, since Slack "
 		    "may have acted on it already", name(a), a->error);
@@ -169,7 +200,7 @@ retry_or_fail(struct api *a, int64_t now, int may_have_acted)
 		done(a, API_FAIL);
 		return;
 	}
-	delay = backoff(a->attempt - 1);
+	delay = backoff_ms(a->attempt - 1, BACKOFF_MS, BACKOFF_MAX_MS);
 	log_msg(LOG_WARN, "%s: %s; retrying in %d.%d s", name(a), a->error,
 	    (int)(delay / 1000), (int)(delay % 1000 / 100));
 	a->state = A_WAIT;
@@ -444,6 +475,8 @@ finish(struct api *a, int64_t now)
 
 	a->status = r->status;
 	a->body[a->len] = '\0';
+	log_msg(LOG_TRACE, "%s: HTTP %d from %s, %zu bytes", name(a),
+	    r->status, a->host, a->len);
 	if (!r->keepalive)
 		conn_close(&a->c);
 	a->ntok = 0;
@@ -499,8 +532,15 @@ finish(struct api *a, int64_t now)
 		snprintf(a->slack_error, sizeof a->slack_error, "unknown");
 	if ((i = api_field(a, "needed")) >= 0 && a->tok[i].type == JSON_STRING)
 		snprintf(a->error, sizeof a->error, "Slack said %s (the token "
-		    "needs the scope %.*s)", a->slack_error,
+		    "needs the scope %.*s: add it under OAuth & Permissions "
+		    "and reinstall the app)", a->slack_error,
 		    (int)a->tok[i].len, a->body + a->tok[i].start);
+	else if ((i = hint(a->slack_error)) >= 0 && hints[i].fatal)
+		snprintf(a->error, sizeof a->error, "%s (%s)", hints[i].hint,
+		    a->slack_error);
+	else if (i >= 0)
+		snprintf(a->error, sizeof a->error, "Slack said %s: %s",
+		    a->slack_error, hints[i].hint);
 	else
 		snprintf(a->error, sizeof a->error, "Slack said %s",
 		    a->slack_error);
@@ -689,6 +729,16 @@ wait_for(struct pollfd *p, int64_t wake)
 }
 
 /* see api.h */
+void
+api_cancel(struct api *a)
+{
+	conn_reset(&a->c);
+	snprintf(a->error, sizeof a->error, "stopped");
+	forget(a);
+	done(a, API_FAIL);
+}
+
+/* see api.h */
 int
 api_call(struct api *a, const struct api_call *k)
 {
@@ -699,13 +749,13 @@ api_call(struct api *a, const struct api_call *k)
 	while (api_busy(a)) {
 		p.fd = api_want(a, &p.events, &wake);
 		if (wait_for(&p, wake) < 0) {
-			conn_reset(&a->c);
-			snprintf(a->error, sizeof a->error, "stopped");
-			forget(a);
-			done(a, API_FAIL);
+			api_cancel(a);
 			break;
 		}
 		api_io(a, p.revents, now_ms());
+		if (k->progress != NULL && (a->state == A_SEND ||
+		    a->state == A_RECV || a->state == A_IDLE))
+			k->progress(a->sent - conn_pending(&a->c), k->len);
 	}
 	return a->result;
 }

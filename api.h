@@ -27,6 +27,8 @@
 				   upload; with API_JSON a response_url) */
 #define API_LIMITS	0x8	/* a rate limit ends the call (API_LIMITED,
 				   retry_at): the caller waits, not us */
+#define API_NORETRY	0x10	/* one try: a failure ends the call, unlogged
+				   (the caller retries, and says so) */
 
 struct api_call {
 	const char	*method;	/* appended to the base path */
@@ -36,6 +38,8 @@ struct api_call {
 	size_t		 len;
 	int		 fd;		/* API_RAW: send its first len bytes
 					   (seekable: each attempt rewinds) */
+	void		(*progress)(size_t sent, size_t len);
+					/* api_call(): body bytes sent, or NULL */
 };
 
 /* Outcome of a call (api_result()). */
@@ -115,6 +119,12 @@ struct api {
 int	api_init(struct api *, const char *base, const struct proxy *px,
 	    const struct api_buf *, char *err, size_t errlen);
 
+/*
+ * The longest stall of a call: sending, or waiting for the answer, with
+ * nothing moving (default 30 s).
+ */
+void	api_set_timeout(struct api *, int ms);
+
 /* Starts a call; the client must be idle and call must outlive it. */
 void	api_start(struct api *, const struct api_call *);
 
@@ -127,13 +137,24 @@ int	api_busy(const struct api *);
  */
 int	api_want(const struct api *, short *events, int64_t *wake);
 
+/* Ends the call under way at once (API_FAIL, "stopped"). */
+void	api_cancel(struct api *);
+
 /* Advances the call; returns api_busy(). */
 int	api_io(struct api *, short revents, int64_t now);
 
-/* Runs one call to its end, alone.  Returns a->result. */
+/*
+ * Runs one call to its end, alone, calling its progress function (when
+ * not NULL) as the body goes.  Blocks, but gives up at once on SIGTERM
+ * or SIGINT once sig_init() has run (error "stopped").  Returns
+ * a->result.
+ */
 int	api_call(struct api *, const struct api_call *);
 
-/* Closes the connection (orderly, best effort). */
+/*
+ * Closes the connection: close_notify, then up to 2 s for the server's
+ * (blocks; gives up at once on SIGTERM or SIGINT).
+ */
 void	api_close(struct api *);
 
 /* Index of a top-level member of the answer, or -1. */

@@ -731,3 +731,31 @@ conn_close(struct conn *c)
 	if (tls_state(&c->tls) == TLS_CLOSED || tls_state(&c->tls) == TLS_FAILED)
 		conn_reset(c);
 }
+
+/* see conn.h */
+int
+conn_state(const struct conn *c)
+{
+	return c->state;
+}
+
+/* see conn.h */
+int
+conn_fd(const struct conn *c)
+{
+	return c->fd;
+}
+
+/* see conn.h */
+int64_t
+conn_deadline(const struct conn *c)
+{
+	return c->deadline;
+}
+
+/* see conn.h */
+const char *
+conn_error(const struct conn *c)
+{
+	return c->err;
+}

@@ -130,4 +130,17 @@ void	conn_close(struct conn *);
 /* Closes the socket now and returns to CONN_IDLE. */
 void	conn_reset(struct conn *);
 
+/* The state (CONN_*); the descriptor to poll, or -1. */
+int	conn_state(const struct conn *);
+int	conn_fd(const struct conn *);
+
+/* While connecting: when the set-up gives up (now_ms() time). */
+int64_t	conn_deadline(const struct conn *);
+
+/*
+ * Why the connection failed or ended, as one line ("" when it has not):
+ * valid until the next conn_open() or conn_reset().
+ */
+const char *conn_error(const struct conn *);
+
 #endif

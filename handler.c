@@ -114,6 +114,15 @@ nonblock(int fd)
 }
 
 /* see handler.h */
+int
+handler_push(int kind, const char *json, size_t n)
+{
+	unsigned char tag = (unsigned char)kind;
+
+	return queue_push2(h.fifo, &tag, 1, json, n);
+}
+
+/* see handler.h */
 void
 handler_init(const struct handler_opts *o, struct queue *fifo)
 {
@@ -126,16 +135,13 @@ handler_init(const struct handler_opts *o, struct queue *fifo)
 static int
 seen(const struct event *ev)
 {
-	uint64_t k = 0xcbf29ce484222325ull;
+	uint64_t k;
 	size_t i;
 
 	if (ev->ts.n == 0)
 		return 0;
-	for (i = 0; i < ev->channel.n; i++)
-		k = (k ^ (unsigned char)ev->channel.p[i]) * 0x100000001b3ull;
-	k = (k ^ '/') * 0x100000001b3ull;
-	for (i = 0; i < ev->ts.n; i++)
-		k = (k ^ (unsigned char)ev->ts.p[i]) * 0x100000001b3ull;
+	k = fnv1a(fnv1a(fnv1a(FNV_START, ev->channel.p, ev->channel.n), "/",
+	    1), ev->ts.p, ev->ts.n);
 	for (i = 0; i < SEEN_MAX; i++)
 		if (h.seen[i] == k)
 			return 1;
@@ -834,8 +840,7 @@ static void
 pipe_ended(int64_t now)
 {
 	struct child *c = &h.co;
-	int64_t delay = 1000;
-	int i;
+	int64_t delay;
 
 	pipe_consumed();
 	if (c->in >= 0)
@@ -849,11 +854,8 @@ pipe_ended(int64_t now)
 	h.co_wrote = 0;
 	if (now - h.co_started >= RESTART_MAX_MS)
 		h.co_fails = 0;
-	for (i = 0; i < h.co_fails && delay < RESTART_MAX_MS; i++)
-		delay *= 2;
-	if (delay > RESTART_MAX_MS)
-		delay = RESTART_MAX_MS;
-	h.co_fails++;
+	/* One local process: nothing to spread out, no jitter. */
+	delay = backoff_ceiling(h.co_fails++, 1000, RESTART_MAX_MS);
 	h.co_next = now + delay;
 	if (h.stopping)
 		return;

@@ -35,6 +35,19 @@ struct handler_opts {
 /* Prepares the handler side for records of fifo. */
 void	handler_init(const struct handler_opts *, struct queue *fifo);
 
+/* What a FIFO record holds. */
+enum rec_kind {
+	REC_EVENT = 'E',	/* an Events API or RTM event */
+	REC_SLASH = 'S',	/* a slash command */
+	REC_INTERACTIVE = 'I'	/* an interactive payload */
+};
+
+/*
+ * Queues the JSON of one event of that kind (a copy).  Returns 0,
+ * QUEUE_EFULL (no room now: try again later) or QUEUE_ETOOBIG (never).
+ */
+int	handler_push(int kind, const char *json, size_t n);
+
 /*
  * Adds the descriptors to wait for to pfd (at most max), lowers *wake to
  * the next deadline, and returns how many were added.

@@ -545,6 +545,33 @@ http_form_escape(char *out, size_t cap, const char *s, size_t n)
 	return o;
 }
 
+/* see http.h */
+int
+http_form_add(char *buf, size_t cap, size_t *len, const char *key,
+    size_t klen, const char *val, size_t vlen)
+{
+	size_t n = *len, k;
+
+	if (n > 0) {
+		if (n + 1 >= cap)
+			return -1;
+		buf[n++] = '&';
+	}
+	if ((k = http_form_escape(buf + n, cap - n, key, klen)) == (size_t)-1)
+		return -1;
+	n += k;
+	if (n + 1 >= cap)
+		return -1;
+	buf[n++] = '=';
+	if ((k = http_form_escape(buf + n, cap - n, val, vlen)) == (size_t)-1 ||
+	    n + k >= cap)
+		return -1;
+	n += k;
+	buf[n] = '\0';
+	*len = n;
+	return 0;
+}
+
 /* Appends the base64 of g[0..n), n <= 3, at out[*o]. */
 static int
 put_b64(char *out, size_t cap, size_t *o, const unsigned char *g, size_t n)

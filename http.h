@@ -76,6 +76,14 @@ size_t	http_req_head(char *out, size_t cap, const struct http_req *);
 size_t	http_form_escape(char *out, size_t cap, const char *s, size_t n);
 
 /*
+ * Appends "key=value" (both form-escaped), after a '&' unless *len is 0,
+ * to buf at *len, and a NUL.  Returns 0 and moves *len on, or -1 when it
+ * does not fit in cap (buf and *len are then unchanged up to *len).
+ */
+int	http_form_add(char *buf, size_t cap, size_t *len, const char *key,
+	    size_t klen, const char *val, size_t vlen);
+
+/*
  * Writes "Basic BASE64" for a URL's "user:pass" (percent-decoded first,
  * as URLs carry them; a userinfo with no ':' stands for "user:", an empty
  * password).  No NUL is written.  Returns the length, or 0 when it does

@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -29,6 +30,29 @@
 #define LOG_CUT	200	/* see log_msg() */
 
 int	log_level = LOG_INFO;
+int	log_time;
+
+/*
+ * With log_time, "2026-12-05T09:41:07Z " into buf (when not NULL);
+ * returns its length (0 without log_time).
+ */
+static int
+stamp(char *buf, size_t len)
+{
+	struct tm tm;
+	time_t t;
+
+	if (!log_time)
+		return 0;
+	if (buf == NULL)
+		return 21;
+	t = time(NULL);
+	if (gmtime_r(&t, &tm) == NULL)
+		memset(&tm, 0, sizeof tm);
+	snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02dZ ", tm.tm_year + 1900,
+	    tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+	return 21;
+}
 
 static const char	*secrets[4];
 
@@ -271,7 +295,9 @@ summary(struct kind *k, int64_t now)
 
 	if (k->dropped > 0) {
 		secs = (now - k->start + 999) / 1000;
-		r = snprintf(line, sizeof line, "slackbot: %s%lu more line%s "
+		r = stamp(line, sizeof line);
+		r += snprintf(line + r, sizeof line - (size_t)r, "slackbot: %s"
+		    "%lu more line%s "
 		    "like this in %d s: %s", k->level <= LOG_WARN ?
 		    "warning: " : "", k->dropped, k->dropped == 1 ? "" : "s",
 		    secs > 1 ? (int)secs : 1, k->example);
@@ -288,11 +314,9 @@ static uintptr_t
 kind_key(const char *fmt, const char *text)
 {
 	uintptr_t key = (uintptr_t)fmt;
-	size_t i;
 
 	if (text != NULL)
-		for (i = 0; i < 32 && text[i] != '\0'; i++)
-			key = (key ^ (unsigned char)text[i]) * 0x01000193u;
+		key ^= (uintptr_t)fnv1a(FNV_START, text, strnlen(text, 32));
 	return key | 1;
 }
 
@@ -382,7 +406,9 @@ log_msg(int level, const char *fmt, ...)
 	limit = level <= LOG_INFO;
 	if (limit && !bare && !admit(kind_key(fmt, NULL), level, now, NULL))
 		return;
-	r = snprintf(line, sizeof line, "slackbot: %s", tag[level]);
+	r = stamp(line, sizeof line);
+	r += snprintf(line + r, sizeof line - (size_t)r, "slackbot: %s",
+	    tag[level]);
 	va_start(ap, fmt);
 	r += vsnprintf(line + r, sizeof line - (size_t)r, fmt, ap);
 	va_end(ap);
@@ -401,7 +427,7 @@ log_msg(int level, const char *fmt, ...)
 		n = k + 5;
 	}
 	line[n] = '\0';
-	k = strlen("slackbot: ") + strlen(tag[level]);
+	k = (size_t)stamp(NULL, 0) + strlen("slackbot: ") + strlen(tag[level]);
 	if (limit && !admit(kind_key(fmt, bare ? line + k : NULL), level, now,
 	    line + k))
 		return;

@@ -1,7 +1,7 @@
 /*
  * run.c: `slackbot run`, the long-running part: one poll() loop over the
  * WebSockets to Slack, the Web API clients, the handler side (standard
- * output, handler processes) and a self-pipe for signals.
+ * output, handler processes) and a self-pipe for signals (sig.c).
  *
  *   socket -> conn (TLS) -> ws (frames) -> slack_read() -> FIFO -> handler.c
  *                                            | ack, once the     (stdout,
@@ -14,18 +14,24 @@
  * Slack asks for a refresh (Socket Mode `disconnect`), a second one is
  * opened while the first keeps reading and acknowledging, and the first
  * is closed only once the second has said hello.  Every attempt gets a
- * fresh URL from apps.connections.open (or rtm.connect).  Failed attempts
- * back off exponentially with full jitter from 1 s up to 60 s; hello
- * resets the backoff.  A socket is dead when nothing at all (no frame, no
- * byte) has arrived for --dead seconds although we ping every --ping
- * seconds; it is then replaced.  RTM sends every event to every socket, so
- * there a socket is closed before its replacement is opened.
+ * fresh URL from apps.connections.open (or rtm.connect), after auth.test
+ * the first time (who the bot is, for the filters).  Each attempt makes
+ * one call at a time and logs one line when it fails; failed attempts
+ * back off exponentially (backoff_ms()) from 1 s up to 60 s, and hello
+ * resets the backoff.  A socket is dead when nothing at all has arrived
+ * for --dead seconds although we ping every --ping seconds, or when a
+ * message is not complete within twice that of its first byte; it is then
+ * replaced.  RTM sends every event to every socket, so there a socket is
+ * closed before its replacement is opened.
+ *
+ * A socket's life is the state machine below (enum sock_state); every
+ * change goes through become(), which knows the transitions allowed.
  *
  * Backpressure.  An envelope is acknowledged only after its event is in
  * the FIFO.  When the FIFO is nearly full, the loop stops reading the
  * sockets (no POLLIN): TCP pushes back, and Slack redelivers what it has
  * not seen acknowledged.  A message that does not fit waits in its
- * socket's message buffer ("held") until it does.
+ * socket's message buffer (held) until it does.
  *
  * Each turn of the loop is one poll(): reads from every socket, one
  * writev() of the lines ready (print mode), and the acks and pongs of the
@@ -38,7 +44,6 @@
 #include <limits.h>
 #include <stdarg.h>
 #include <poll.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,20 +54,44 @@
 #include "out.h"
 #include "queue.h"
 #include "run.h"
+#include "setup.h"
 #include "sig.h"
 #include "slack.h"
-#include "slackbot.h"
 #include "util.h"
 #include "ws.h"
 
-enum {
-	S_FREE,		/* unused slot */
-	S_URL,		/* waiting for the Web API to give a URL */
-	S_CONNECT,	/* TCP, proxy, TLS */
-	S_UPGRADE,	/* WebSocket handshake sent */
-	S_HELLO,	/* upgraded; waiting for hello */
-	S_LIVE,		/* delivering events */
-	S_CLOSING	/* close frame sent; waiting for the server's */
+enum sock_state {
+	SOCK_FREE,	/* an unused slot */
+	SOCK_URL,	/* waiting for the Web API (auth.test, then a URL) */
+	SOCK_CONNECT,	/* DNS, TCP, proxy, TLS */
+	SOCK_UPGRADE,	/* the WebSocket handshake is sent */
+	SOCK_HELLO,	/* upgraded; waiting for hello */
+	SOCK_LIVE,	/* delivering events */
+	SOCK_RETIRING,	/* live, but Slack asked for a replacement: still
+			   read and acknowledged until that one is live */
+	SOCK_CLOSING,	/* our close frame is sent: read until Slack's */
+	SOCK_ABANDONED	/* failed, or closed by Slack: what arrives is
+			   discarded until TLS and TCP end (or CLOSE_MS) */
+};
+
+static const char *const state_names[] = {
+	"free", "asking for a URL", "connecting", "in the WebSocket handshake",
+	"waiting for hello", "live", "retiring", "closing", "abandoned"
+};
+
+#define B(s)	(1u << (s))
+
+/* The states each state may move to (any may end: SOCK_FREE). */
+static const unsigned next_states[] = {
+	[SOCK_FREE] = B(SOCK_URL),
+	[SOCK_URL] = B(SOCK_CONNECT),
+	[SOCK_CONNECT] = B(SOCK_UPGRADE),
+	[SOCK_UPGRADE] = B(SOCK_HELLO),
+	[SOCK_HELLO] = B(SOCK_LIVE) | B(SOCK_CLOSING) | B(SOCK_ABANDONED),
+	[SOCK_LIVE] = B(SOCK_RETIRING) | B(SOCK_CLOSING) | B(SOCK_ABANDONED),
+	[SOCK_RETIRING] = B(SOCK_CLOSING) | B(SOCK_ABANDONED),
+	[SOCK_CLOSING] = B(SOCK_ABANDONED),
+	[SOCK_ABANDONED] = 0,
 };
 
 #define NSOCK		2
@@ -74,18 +103,18 @@ enum {
 #define OUT_ROOM	1024	/* room for acks below which we stop reading */
 
 struct sock {
-	int		 state;
-	int		 retiring;	/* a replacement has been asked for */
-	int		 broken;	/* closing: input is no longer read */
+	enum sock_state	 state;
 	int		 num;		/* connection number, for the log */
 	int64_t		 t_start;	/* the attempt began */
 	int64_t		 t_rx;		/* the last byte arrived */
 	int64_t		 t_part;	/* a message began, not complete yet */
 	int64_t		 t_ping;	/* the next ping is due */
-	int64_t		 t_close;	/* S_CLOSING: give up waiting */
+	int64_t		 t_close;	/* CLOSING, ABANDONED: give up then */
 	long long	 rtm_id;	/* RTM: last message id used */
-	size_t		 held;		/* bytes of a message waiting in msg */
+	size_t		 held;		/* not a state: bytes of a message
+					   waiting in msg for FIFO room */
 	struct conn	 c;
+	struct http_resp resp;		/* the answer to the handshake */
 	struct ws	 ws;
 	char		 url[2048];
 	unsigned char	 tlsbuf[BR_SSL_BUFSIZE_BIDI];
@@ -99,25 +128,29 @@ static struct json_tok	tok[JSON_TOK_MAX];
 static unsigned char	fifo_buf[FIFO_BYTES];
 static struct queue	fifo;
 
+/* The loop's Web API client: auth.test, and the URLs of the sockets. */
+static struct api	api;
+static unsigned char	api_tls[BR_SSL_BUFSIZE_MONO];
+static unsigned char	api_out[4096];
+static char		api_body[16384];
+static struct json_tok	api_tok[512];
+
 static struct {
-	int		 proto;		/* SLACK_SOCKET or SLACK_RTM */
-	int		 ping_ms;
-	int		 dead_ms;
+	struct run_opts	 o;
+	struct config	*cfg;
 	int		 fails;		/* attempts failed since the last hello */
 	int64_t		 t_next;	/* no new attempt before this */
 	int		 fetching;	/* slot waiting for the Web API, or -1 */
 	int		 conns;		/* connections made, for numbering */
 	int		 stop;		/* SIGTERM or SIGINT came: stopping */
-	int		 drain_ms;	/* --drain */
-	const char	*spill;		/* --spill FILE, or NULL */
-	int		 spill_fd;
+	int		 spill_fd;	/* --spill, opened at the start */
 	int		 out_flags;	/* stdout's flags, restored at exit */
 	int		 out_gone;	/* standard output closed on us */
-	struct handler_opts h;
-	int		 reply_ws;	/* RTM: simple replies over the socket */
 	int		 single;	/* too_many_websockets: one socket */
+	int		 signed_in;	/* auth.test answered (or not needed) */
 	char		 self_user[32], self_bot[32];
-	struct api_call	 open_call;
+	struct api_call	 call;		/* the loop's Web API call */
+	char		 said[400];	/* the last failure logged */
 	int64_t		 t0;		/* start, for the id table's clock */
 	/* Counters for the log at exit. */
 	unsigned long long events, dups, acks;
@@ -126,7 +159,7 @@ static struct {
 static const char *
 mode_name(void)
 {
-	return run.proto == SLACK_SOCKET ? "Socket Mode" : "RTM";
+	return run.o.proto == SLACK_SOCKET ? "Socket Mode" : "RTM";
 }
 
 static uint32_t
@@ -135,21 +168,54 @@ secs(int64_t now)
 	return (uint32_t)((now - run.t0) / 1000);
 }
 
-/* Full-jitter exponential backoff for the next attempt. */
+/* Moves s to state to, which must be allowed from where it is. */
+static void
+become(struct sock *s, enum sock_state to)
+{
+	if (to != SOCK_FREE && !(next_states[s->state] & B(to)))
+		log_msg(LOG_ERR, "connection %d: no way from %s to %s "
+		    "(please report this)", s->num, state_names[s->state],
+		    state_names[to]);
+	log_msg(LOG_TRACE, "connection %d: %s -> %s", s->num,
+	    state_names[s->state], state_names[to]);
+	s->state = to;
+}
+
+/* Is s reading and acknowledging events? */
+static int
+live(const struct sock *s)
+{
+	return s->state == SOCK_LIVE || s->state == SOCK_RETIRING;
+}
+
+/* The next attempt waits, longer after each failure. */
 static void
 backoff(int64_t now)
 {
-	int64_t ceiling = BACKOFF_MIN_MS;
-	uint32_t r = 0;
-	int i;
+	run.t_next = now + backoff_ms(run.fails++, BACKOFF_MIN_MS,
+	    BACKOFF_MAX_MS);
+}
 
-	for (i = 0; i < run.fails && ceiling < BACKOFF_MAX_MS; i++)
-		ceiling *= 2;
-	if (ceiling > BACKOFF_MAX_MS)
-		ceiling = BACKOFF_MAX_MS;
-	random_bytes(&r, sizeof r);
-	run.t_next = now + (int64_t)(r % (uint32_t)(ceiling + 1));
-	run.fails++;
+/*
+ * A failure about to be logged: the same words as last time lose their
+ * hint (the part in parentheses at the end), which was said already.
+ */
+static const char *
+said_once(const char *why, char *buf, size_t len)
+{
+	size_t n = strlen(why);
+
+	if (strcmp(why, run.said) != 0 || n == 0 || why[n - 1] != ')') {
+		snprintf(run.said, sizeof run.said, "%s", why);
+		return why;
+	}
+	snprintf(buf, len, "%s", why);
+	while (n > 0 && buf[n - 1] != '(')
+		n--;
+	while (n > 0 && (buf[n - 1] == '(' || buf[n - 1] == ' '))
+		n--;
+	buf[n] = '\0';
+	return n > 0 ? buf : why;
 }
 
 /* Frees a slot at once: no more I/O on it. */
@@ -157,9 +223,7 @@ static void
 drop(struct sock *s)
 {
 	conn_reset(&s->c);
-	s->state = S_FREE;
-	s->retiring = 0;
-	s->broken = 0;
+	become(s, SOCK_FREE);
 	s->held = 0;
 	s->t_part = 0;
 	explicit_bzero(s->url, sizeof s->url);
@@ -173,14 +237,15 @@ drop(struct sock *s)
 static void
 account(struct sock *s, int64_t now, const char *why)
 {
-	int was_live = s->state == S_LIVE;
+	char buf[400];
+	int was_live = live(s);
 
 	if (!was_live || run.fails > 0)
 		backoff(now);
 	else
 		run.t_next = now;
 	log_msg(LOG_WARN, "connection %d %s: %s", s->num, was_live ? "lost" :
-	    "failed", why);
+	    "failed", said_once(why, buf, sizeof buf));
 }
 
 /* The connection itself is gone: account for it, free the slot. */
@@ -197,7 +262,7 @@ lost(struct sock *s, int64_t now, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(why, sizeof why, fmt, ap);
 	va_end(ap);
-	if (s->state == S_CLOSING)
+	if (s->state == SOCK_CLOSING || s->state == SOCK_ABANDONED)
 		log_msg(LOG_DEBUG, "connection %d closed: %s", s->num, why);
 	else
 		account(s, now, why);
@@ -215,6 +280,8 @@ send_frame(struct sock *s, int op, const void *data, size_t len)
 	n = ws_write(frame, sizeof frame, op, data, len, key);
 	if (n == 0 || conn_write(&s->c, frame, n) < 0)
 		return -1;
+	log_msg(LOG_TRACE, "connection %d: sent a %s frame of %zu bytes",
+	    s->num, ws_opname(op), len);
 	return 0;
 }
 
@@ -227,7 +294,10 @@ send_close(struct sock *s, int code)
 
 	random_bytes(key, sizeof key);
 	n = ws_write_close(frame, sizeof frame, code, NULL, 0, key);
-	return n == 0 || conn_write(&s->c, frame, n) < 0 ? -1 : 0;
+	if (n == 0 || conn_write(&s->c, frame, n) < 0)
+		return -1;
+	log_msg(LOG_TRACE, "connection %d: sent close %d", s->num, code);
+	return 0;
 }
 
 /*
@@ -238,15 +308,14 @@ send_close(struct sock *s, int code)
 static void
 abandon(struct sock *s, int code, int64_t now)
 {
-	if (code != 0 && s->state >= S_HELLO)
+	if (code != 0 && s->state >= SOCK_HELLO)
 		send_close(s, code);
-	s->broken = 1;
 	conn_close(&s->c);
-	if (s->c.state != CONN_CLOSING) {
+	if (conn_state(&s->c) != CONN_CLOSING) {
 		drop(s);
 		return;
 	}
-	s->state = S_CLOSING;
+	become(s, SOCK_ABANDONED);
 	s->t_close = now + CLOSE_MS;
 }
 
@@ -254,14 +323,14 @@ abandon(struct sock *s, int code, int64_t now)
 static void
 start_close(struct sock *s, int code, int64_t now)
 {
-	if (s->state == S_CLOSING)
+	if (s->state == SOCK_CLOSING || s->state == SOCK_ABANDONED)
 		return;
-	if (s->state < S_HELLO || send_close(s, code) < 0) {
+	if (s->state < SOCK_HELLO || send_close(s, code) < 0) {
 		conn_close(&s->c);
 		drop(s);
 		return;
 	}
-	s->state = S_CLOSING;
+	become(s, SOCK_CLOSING);
 	s->t_close = now + CLOSE_MS;
 }
 
@@ -273,7 +342,7 @@ ws_failed(struct sock *s, int64_t now)
 	int code = ws_close_code(ws_error(&s->ws));
 
 	ws_strerror(&s->ws, why, sizeof why);
-	if (s->state != S_CLOSING) {
+	if (s->state != SOCK_CLOSING) {
 		snprintf(msg, sizeof msg, "WebSocket error: %s (closing with "
 		    "%d)", why, code);
 		account(s, now, msg);
@@ -281,80 +350,127 @@ ws_failed(struct sock *s, int64_t now)
 	abandon(s, code, now);
 }
 
-/* Asks the Web API for a URL for slot s. */
+/*
+ * The next Web API call of the attempt on slot s: auth.test until it has
+ * answered once (a bot token is at hand), then the URL.  One try each:
+ * the attempt as a whole is what backs off.
+ */
 static void
-fetch_url(struct sock *s, int64_t now)
+next_call(struct sock *s, int64_t now)
 {
-	struct api_call *k = &run.open_call;
+	struct api_call *k = &run.call;
+	const struct config *cfg = run.cfg;
 
 	memset(k, 0, sizeof *k);
 	k->fd = -1;
 	k->body = "";
-	if (run.proto == SLACK_SOCKET) {
+	k->flags = API_NORETRY | API_LIMITS;
+	if (!run.signed_in) {
+		k->method = "auth.test";
+		k->token = cfg->bot.value;
+	} else if (run.o.proto == SLACK_SOCKET) {
 		k->method = "apps.connections.open";
-		k->token = cfg.app_token;
+		k->token = cfg->app.value;
 	} else {
 		k->method = "rtm.connect";
-		k->token = cfg.bot_token;
+		k->token = cfg->bot.value;
 	}
-	s->state = S_URL;
-	s->num = ++run.conns;
-	s->t_start = now;
-	s->retiring = 0;
-	s->held = 0;
+	if (s->state == SOCK_FREE) {
+		become(s, SOCK_URL);
+		s->num = ++run.conns;
+		s->t_start = now;
+		s->held = 0;
+	}
 	run.fetching = (int)(s - socks);
 	log_msg(LOG_DEBUG, "connection %d: calling %s", s->num, k->method);
 	api_start(&api, k);
 }
 
-/* The Web API answered the URL request: connect, or back off. */
-static void
-url_done(struct sock *s, int64_t now)
+/* A string member of the loop's last answer into buf (or "?"). */
+static const char *
+answer(int obj, const char *key, char *buf, size_t len)
 {
-	char err[400], host[256];
+	int i = obj < 0 ? api_field(&api, key) :
+	    json_find(api.body, api.tok, obj, key);
+
+	if (i < 0 || json_unescape(api.body, &api.tok[i], buf, len,
+	    NULL) < 0)
+		snprintf(buf, len, "?");
+	return buf;
+}
+
+/* auth.test answered: who the bot is, for the filters. */
+static void
+signed_in(void)
+{
+	char user[128], team[128];
+
+	answer(-1, "user_id", run.self_user, sizeof run.self_user);
+	answer(-1, "bot_id", run.self_bot, sizeof run.self_bot);
+	if (strcmp(run.self_bot, "?") == 0)
+		run.self_bot[0] = '\0';
+	log_msg(LOG_INFO, "signed in as %s (%s) in %s", answer(-1, "user",
+	    user, sizeof user), run.self_user, answer(-1, "team", team,
+	    sizeof team));
+	run.signed_in = 1;
+}
+
+/* The Web API answered the loop's call: go on, connect, or back off. */
+static void
+call_done(struct sock *s, int64_t now)
+{
+	const struct api_call *k = &run.call;
+	char buf[400], host[256];
+	const char *why;
 	struct url u;
 	int i;
 
 	run.fetching = -1;
 	if (api.result == API_FATAL) {
-		if (run.proto == SLACK_RTM && strcmp(api.slack_error,
-		    "not_allowed_token_type") == 0)
+		if (run.o.proto == SLACK_RTM && strcmp(api.slack_error,
+		    "not_allowed_token_type") == 0 && strcmp(k->method,
+		    "rtm.connect") == 0)
 			die(EXIT_AUTH, "rtm.connect: this bot token belongs to "
 			    "a modern Slack app, which Slack does not let use "
 			    "RTM (not_allowed_token_type); use Socket Mode: "
 			    "turn it on in the app's settings, create an "
 			    "app-level token (xapp-...) with connections:write "
 			    "and set SLACK_APP_TOKEN");
-		exit(api_report(&api, run.open_call.method));
+		log_flush();
+		exit(setup_report(run.cfg, &api, k->method, k->token));
 	}
-	if (run.proto == SLACK_RTM && strcmp(api.slack_error,
+	if (run.o.proto == SLACK_RTM && strcmp(api.slack_error,
 	    "legacy_custom_bots_deprecated") == 0)
 		die(EXIT_AUTH, "rtm.connect: Slack no longer serves legacy "
 		    "custom bots over RTM (legacy_custom_bots_deprecated); "
 		    "move to a Slack app with Socket Mode (SLACK_APP_TOKEN)");
-	if (api.result == API_OK && run.proto == SLACK_RTM &&
-	    run.self_user[0] == '\0' && (i = api_field(&api, "self")) >= 0 &&
-	    (i = json_find(api.body, api.tok, i, "id")) >= 0)
-		json_unescape(api.body, &api.tok[i], run.self_user,
-		    sizeof run.self_user, NULL);
+	if (api.result == API_OK && !run.signed_in) {
+		signed_in();
+		next_call(s, now);
+		return;
+	}
 	if (api.result == API_OK && (i = api_field(&api, "url")) >= 0 &&
 	    json_unescape(api.body, &api.tok[i], s->url, sizeof s->url,
 	    NULL) == 0 && http_url_parse(&u, s->url, strlen(s->url)) == 0 &&
 	    u.ws && u.tls && u.hostlen < sizeof host) {
 		memcpy(host, u.host, u.hostlen);
 		host[u.hostlen] = '\0';
-		s->state = S_CONNECT;
+		become(s, SOCK_CONNECT);
 		if (conn_open(&s->c, host, u.port,
-		    conn_proxy_for(&cfg.proxy, host), HELLO_MS / 3) < 0)
-			lost(s, now, "%s", s->c.err);
+		    conn_proxy_for(&run.cfg->proxy, host), HELLO_MS / 3) < 0)
+			lost(s, now, "%s", conn_error(&s->c));
 		return;
 	}
-	snprintf(err, sizeof err, "%s", api.result == API_OK ? "the answer "
-	    "has no usable wss:// URL" : api.error);
+	why = api.result == API_OK ? "the answer has no usable wss:// URL" :
+	    api.error;
 	drop(s);
-	backoff(now);
-	log_msg(LOG_WARN, "%s: %s; trying again in %d.%d s",
-	    run.open_call.method, err, (int)((run.t_next - now) / 1000),
+	if (api.result == API_LIMITED) {
+		run.t_next = api.retry_at;
+		run.fails++;
+	} else
+		backoff(now);
+	log_msg(LOG_WARN, "%s: %s; trying again in %d.%d s", k->method,
+	    said_once(why, buf, sizeof buf), (int)((run.t_next - now) / 1000),
 	    (int)((run.t_next - now) % 1000 / 100));
 }
 
@@ -376,8 +492,8 @@ upgrade(struct sock *s, int64_t now)
 		return;
 	}
 	explicit_bzero(head, sizeof head);
-	http_resp_init(&s->c.resp, 0);
-	s->state = S_UPGRADE;
+	http_resp_init(&s->resp, 0);
+	become(s, SOCK_UPGRADE);
 	s->t_rx = now;
 }
 
@@ -389,22 +505,24 @@ read_upgrade(struct sock *s, const unsigned char *p, size_t n, int64_t now)
 	const char *body;
 	size_t used, blen;
 
-	used = http_resp_feed(&s->c.resp, (const char *)p, n, &body, &blen);
-	if (s->c.resp.state == HTTP_HEAD)
+	used = http_resp_feed(&s->resp, (const char *)p, n, &body, &blen);
+	if (s->resp.state == HTTP_HEAD)
 		return used;
-	if (s->c.resp.state == HTTP_FAILED) {
+	if (s->resp.state == HTTP_FAILED) {
 		lost(s, now, "malformed answer to the WebSocket handshake: %s",
-		    http_strerror(s->c.resp.err));
+		    http_strerror(s->resp.err));
 		return used;
 	}
-	if (ws_handshake_check(&s->ws, &s->c.resp) < 0) {
+	log_msg(LOG_TRACE, "connection %d: HTTP %d to the WebSocket handshake",
+	    s->num, s->resp.status);
+	if (ws_handshake_check(&s->ws, &s->resp) < 0) {
 		lost(s, now, "WebSocket handshake refused: %s",
 		    ws_strerror(&s->ws, why, sizeof why));
 		return used;
 	}
 	explicit_bzero(s->url, sizeof s->url);
-	s->state = S_HELLO;
-	s->t_ping = now + run.ping_ms;
+	become(s, SOCK_HELLO);
+	s->t_ping = now + run.o.ping_ms;
 	return used;
 }
 
@@ -415,29 +533,12 @@ retire_others(struct sock *s, int64_t now)
 	int i;
 
 	for (i = 0; i < NSOCK; i++)
-		if (&socks[i] != s && (socks[i].state == S_LIVE ||
-		    socks[i].state == S_HELLO)) {
+		if (&socks[i] != s && (live(&socks[i]) ||
+		    socks[i].state == SOCK_HELLO)) {
 			log_msg(LOG_INFO, "connection %d is live; closing "
 			    "connection %d", s->num, socks[i].num);
 			start_close(&socks[i], WS_CLOSE_NORMAL, now);
 		}
-}
-
-/* Tries to put an event into the FIFO: 0, or -1 to hold it for now. */
-static int
-enqueue(const struct slack_msg *m)
-{
-	unsigned char tag = 'E';
-	int rc;
-
-	if (m->type != NULL && m->typelen == 14 &&
-	    memcmp(m->type, "slash_commands", 14) == 0)
-		tag = 'S';
-	else if (m->type != NULL && m->typelen == 11 &&
-	    memcmp(m->type, "interactive", 11) == 0)
-		tag = 'I';
-	rc = queue_push2(&fifo, &tag, 1, m->rec, m->reclen);
-	return rc == 0 ? 0 : rc == QUEUE_ETOOBIG ? 1 : -1;
 }
 
 /* Acknowledges an envelope on the socket it came from. */
@@ -447,7 +548,7 @@ ack(struct sock *s, const struct slack_msg *m)
 	char buf[512];
 	size_t n;
 
-	if (run.proto != SLACK_SOCKET || m->idlen == 0)
+	if (run.o.proto != SLACK_SOCKET || m->idlen == 0)
 		return;
 	if ((n = slack_ack(buf, sizeof buf, m->id, m->idlen)) == 0 ||
 	    send_frame(s, WS_OP_TEXT, buf, n) < 0) {
@@ -455,7 +556,88 @@ ack(struct sock *s, const struct slack_msg *m)
 		    "envelope; Slack will send it again", s->num);
 		return;
 	}
+	log_msg(LOG_TRACE, "connection %d: acknowledged envelope %.*s",
+	    s->num, (int)m->idlen, m->id);
 	run.acks++;
+}
+
+/* Slack asks for another socket (Socket Mode disconnect). */
+static void
+disconnect(struct sock *s, const struct slack_msg *m, int64_t now)
+{
+	int i;
+
+	switch (m->reason) {
+	case SLACK_R_LINK_DISABLED:
+		log_msg(LOG_ERR, "Socket Mode is turned off for this app "
+		    "(link_disabled): turn it on in the app's settings; trying "
+		    "again in a minute");
+		start_close(s, WS_CLOSE_NORMAL, now);
+		run.t_next = now + BACKOFF_MAX_MS;
+		return;
+	case SLACK_R_TOO_MANY:
+		/* No room for a second socket: the old one closes first. */
+		log_msg(LOG_WARN, "Slack says the app has too many connections; "
+		    "from now on a connection closes before its replacement "
+		    "opens");
+		run.single = 1;
+		for (i = 0; i < NSOCK; i++)
+			if (socks[i].state == SOCK_RETIRING)
+				start_close(&socks[i], WS_CLOSE_NORMAL, now);
+		start_close(s, WS_CLOSE_NORMAL, now);
+		backoff(now);
+		return;
+	case SLACK_R_REFRESH:
+		break;
+	}
+	if (run.single) {
+		log_msg(LOG_INFO, "Slack asks to replace connection %d (%.*s); "
+		    "closing it first", s->num, (int)m->whylen, m->why);
+		start_close(s, WS_CLOSE_NORMAL, now);
+		run.t_next = now;
+		return;
+	}
+	log_msg(LOG_INFO, "Slack asks to replace connection %d (%.*s); "
+	    "opening the new one first", s->num, (int)m->whylen, m->why);
+	if (s->state == SOCK_LIVE)
+		become(s, SOCK_RETIRING);
+}
+
+/* An event: into the FIFO, once.  -1: no room, hold it. */
+static int
+event(struct sock *s, const struct slack_msg *m, int64_t now)
+{
+	static const int kinds[] = {
+		[SLACK_P_EVENT] = REC_EVENT,
+		[SLACK_P_SLASH] = REC_SLASH,
+		[SLACK_P_INTERACTIVE] = REC_INTERACTIVE,
+	};
+	int rc;
+
+	/* Stopping: leave it unacknowledged, for Slack to resend. */
+	if (run.stop)
+		return 0;
+	if (m->key != 0 && slack_seen(&dedup, m->key, secs(now))) {
+		run.dups++;
+		log_msg(LOG_DEBUG, "connection %d: event delivered again (retry "
+		    "%d); acknowledged, not repeated", s->num, m->retry);
+		ack(s, m);
+		return 0;
+	}
+	if ((rc = handler_push(kinds[m->payload], m->rec, m->reclen)) ==
+	    QUEUE_EFULL)
+		return -1;
+	if (rc == QUEUE_ETOOBIG) {
+		log_msg(LOG_ERR, "connection %d: skipped an event of %zu bytes, "
+		    "larger than the FIFO (%d bytes)", s->num, m->reclen,
+		    FIFO_BYTES);
+		return 0;
+	}
+	if (m->key != 0)
+		slack_remember(&dedup, m->key, secs(now));
+	run.events++;
+	ack(s, m);
+	return 0;
 }
 
 /*
@@ -466,9 +648,8 @@ static int
 message(struct sock *s, const unsigned char *data, size_t len, int64_t now)
 {
 	struct slack_msg m;
-	int rc, i;
 
-	switch (slack_read(run.proto, (const char *)data, len, tok,
+	switch (slack_read(run.o.proto, (const char *)data, len, tok,
 	    sizeof tok / sizeof tok[0], &m)) {
 	case SLACK_BAD:
 		log_msg(LOG_WARN, "connection %d: skipped a message: %.*s",
@@ -479,10 +660,11 @@ message(struct sock *s, const unsigned char *data, size_t len, int64_t now)
 		    (int)m.whylen, m.why);
 		break;
 	case SLACK_HELLO:
-		if (s->state != S_HELLO)
+		if (s->state != SOCK_HELLO)
 			break;
-		s->state = S_LIVE;
+		become(s, SOCK_LIVE);
 		run.fails = 0;
+		run.said[0] = '\0';
 		if (m.num >= 0)
 			log_msg(LOG_INFO, "connected (%s, connection %d; Slack "
 			    "counts %lld open)", mode_name(), s->num, m.num);
@@ -497,68 +679,9 @@ message(struct sock *s, const unsigned char *data, size_t len, int64_t now)
 		ack(s, &m);
 		break;
 	case SLACK_EVENT:
-		/* Stopping: leave it unacknowledged, for Slack to resend. */
-		if (run.stop)
-			break;
-		if (m.key != 0 && slack_seen(&dedup, m.key, secs(now))) {
-			run.dups++;
-			log_msg(LOG_DEBUG, "connection %d: event delivered "
-			    "again (retry %d); acknowledged, not repeated",
-			    s->num, m.retry);
-			ack(s, &m);
-			break;
-		}
-		if ((rc = enqueue(&m)) < 0)
-			return -1;
-		if (rc > 0) {
-			log_msg(LOG_ERR, "connection %d: skipped an event of "
-			    "%zu bytes, larger than the FIFO (%d bytes)",
-			    s->num, m.reclen, FIFO_BYTES);
-			break;
-		}
-		if (m.key != 0)
-			slack_remember(&dedup, m.key, secs(now));
-		run.events++;
-		ack(s, &m);
-		break;
+		return event(s, &m, now);
 	case SLACK_DISCONNECT:
-		if (m.whylen == 13 && memcmp(m.why, "link_disabled", 13) == 0) {
-			log_msg(LOG_ERR, "Socket Mode is turned off for this "
-			    "app (link_disabled): turn it on in the app's "
-			    "settings; trying again in a minute");
-			start_close(s, WS_CLOSE_NORMAL, now);
-			run.t_next = now + BACKOFF_MAX_MS;
-			break;
-		}
-		if (m.whylen == 19 && memcmp(m.why, "too_many_websockets",
-		    19) == 0) {
-			/*
-			 * No room for a second socket: from now on the old
-			 * one closes before its replacement opens.
-			 */
-			log_msg(LOG_WARN, "Slack says the app has too many "
-			    "connections; from now on a connection closes "
-			    "before its replacement opens");
-			run.single = 1;
-			for (i = 0; i < NSOCK; i++)
-				if (socks[i].retiring)
-					start_close(&socks[i], WS_CLOSE_NORMAL,
-					    now);
-			start_close(s, WS_CLOSE_NORMAL, now);
-			backoff(now);
-			break;
-		}
-		if (run.single) {
-			log_msg(LOG_INFO, "Slack asks to replace connection %d "
-			    "(%.*s); closing it first", s->num, (int)m.whylen,
-			    m.why);
-			start_close(s, WS_CLOSE_NORMAL, now);
-			run.t_next = now;
-			break;
-		}
-		log_msg(LOG_INFO, "Slack asks to replace connection %d (%.*s); "
-		    "opening the new one first", s->num, (int)m.whylen, m.why);
-		s->retiring = 1;
+		disconnect(s, &m, now);
 		break;
 	case SLACK_GOODBYE:
 		log_msg(LOG_INFO, "Slack said goodbye on connection %d; "
@@ -586,7 +709,7 @@ message(struct sock *s, const unsigned char *data, size_t len, int64_t now)
 static void
 release(struct sock *s, int64_t now)
 {
-	if (s->held == 0 || queue_free(&fifo) < (long)s->held + 1)
+	if (s->held == 0 || queue_free(&fifo) < (long)s->held + 2)
 		return;
 	if (message(s, s->msg, s->held, now) == 0)
 		s->held = 0;
@@ -599,7 +722,7 @@ release(struct sock *s, int64_t now)
 static int
 paused(const struct sock *s)
 {
-	if (s->state < S_HELLO)
+	if (s->state < SOCK_HELLO)
 		return 0;
 	return s->held > 0 || queue_free(&fifo) < PAUSE_ROOM ||
 	    conn_room(&s->c) < OUT_ROOM;
@@ -615,12 +738,13 @@ receive(struct sock *s, int64_t now)
 	size_t n, used;
 	int r;
 
-	while (s->broken && (p = conn_peek(&s->c, &n)) != NULL)
+	while (s->state == SOCK_ABANDONED && (p = conn_peek(&s->c, &n)) !=
+	    NULL)
 		conn_consume(&s->c, n);
-	while (s->state >= S_UPGRADE && !s->broken && !paused(s) &&
-	    (p = conn_peek(&s->c, &n)) != NULL) {
+	while (s->state >= SOCK_UPGRADE && s->state != SOCK_ABANDONED &&
+	    !paused(s) && (p = conn_peek(&s->c, &n)) != NULL) {
 		s->t_rx = now;
-		if (s->state == S_UPGRADE) {
+		if (s->state == SOCK_UPGRADE) {
 			conn_consume(&s->c, read_upgrade(s, p, n, now));
 			continue;
 		}
@@ -632,6 +756,10 @@ receive(struct sock *s, int64_t now)
 		}
 		if (r == WS_OP_TEXT || r == WS_OP_BINARY)
 			s->t_part = 0;
+		if (r != WS_NONE)
+			log_msg(LOG_TRACE, "connection %d: received a %s %s of "
+			    "%zu bytes", s->num, ws_opname(r), r < 8 ?
+			    "message" : "frame", m.len);
 		switch (r) {
 		case WS_OP_TEXT:
 			if (message(s, m.data, m.len, now) < 0) {
@@ -649,7 +777,7 @@ receive(struct sock *s, int64_t now)
 			send_frame(s, WS_OP_PONG, m.data, m.len);
 			break;
 		case WS_OP_CLOSE:
-			if (s->state != S_CLOSING) {
+			if (s->state != SOCK_CLOSING) {
 				snprintf(why, sizeof why, "Slack closed it (%d%s"
 				    "%.*s)", m.code, m.len ? ": " : "",
 				    (int)(m.len < 100 ? m.len : 100), m.data);
@@ -657,23 +785,19 @@ receive(struct sock *s, int64_t now)
 			}
 			conn_consume(&s->c, used);
 			/* Answer with its code (a reply to ours needs none). */
-			abandon(s, s->state == S_CLOSING ? 0 : m.code, now);
+			abandon(s, s->state == SOCK_CLOSING ? 0 : m.code, now);
 			return;
 		}
 		conn_consume(&s->c, used);
 	}
 	/* A message under way is timed from its first bytes (timers()). */
-	if (s->state >= S_HELLO && !ws_partial(&s->ws))
+	if (s->state >= SOCK_HELLO && !ws_partial(&s->ws))
 		s->t_part = 0;
-	else if (s->state >= S_HELLO && s->t_part == 0)
+	else if (s->state >= SOCK_HELLO && s->t_part == 0)
 		s->t_part = now;
-	if (s->state != S_FREE && conn_eof(&s->c)) {
-		if (s->c.state == CONN_FAILED || s->c.err[0] != '\0')
-			lost(s, now, "%s", s->c.err[0] ? s->c.err :
-			    "connection closed");
-		else
-			lost(s, now, "connection closed");
-	}
+	if (s->state != SOCK_FREE && conn_eof(&s->c))
+		lost(s, now, "%s", conn_error(&s->c)[0] ? conn_error(&s->c) :
+		    "connection closed");
 }
 
 /*
@@ -688,19 +812,19 @@ wanted_slot(void)
 	if (run.stop || run.fetching >= 0)
 		return -1;
 	for (i = 0; i < NSOCK; i++) {
-		if (socks[i].state == S_FREE) {
+		if (socks[i].state == SOCK_FREE) {
 			free_slot = i;
 			continue;
 		}
 		used++;
-		if (socks[i].state != S_CLOSING && !socks[i].retiring)
+		if (socks[i].state < SOCK_RETIRING)
 			usable++;
 	}
 	/*
 	 * RTM sends everything to every socket, and an app at Slack's limit
 	 * of connections gets no second one: one at a time, then.
 	 */
-	if (usable > 0 || ((run.proto == SLACK_RTM || run.single) && used))
+	if (usable > 0 || ((run.o.proto == SLACK_RTM || run.single) && used))
 		return -1;
 	return free_slot;
 }
@@ -712,42 +836,40 @@ manage(int64_t now)
 	int slot = wanted_slot();
 
 	if (slot >= 0 && now >= run.t_next)
-		fetch_url(&socks[slot], now);
+		next_call(&socks[slot], now);
 }
 
 /* Keepalive, dead sockets, and every other deadline of a socket. */
 static void
 timers(struct sock *s, int64_t now)
 {
-	static const char *const names[] = {
-		"", "", "connecting", "the WebSocket handshake", "hello"
-	};
 	char ping[64];
 	int n;
 
 	switch (s->state) {
-	case S_CONNECT:
-	case S_UPGRADE:
-	case S_HELLO:
+	case SOCK_CONNECT:
+	case SOCK_UPGRADE:
+	case SOCK_HELLO:
 		if (now - s->t_start >= HELLO_MS) {
-			lost(s, now, "no hello within %d s (stuck in %s)",
-			    HELLO_MS / 1000, names[s->state]);
+			lost(s, now, "no hello within %d s (stuck %s)",
+			    HELLO_MS / 1000, state_names[s->state]);
 			return;
 		}
-		if (s->state != S_HELLO)
+		if (s->state != SOCK_HELLO)
 			break;
 		/* FALLTHROUGH */
-	case S_LIVE:
+	case SOCK_LIVE:
+	case SOCK_RETIRING:
 		/* Not reading (backpressure) is no sign of a dead link. */
 		if (paused(s)) {
 			s->t_rx = now;
 			if (s->t_part != 0)
 				s->t_part = now;
 		}
-		if (now - s->t_rx >= run.dead_ms) {
+		if (now - s->t_rx >= run.o.dead_ms) {
 			lost(s, now, "nothing received for %d s (pinging "
 			    "every %d s): the connection is dead",
-			    run.dead_ms / 1000, run.ping_ms / 1000);
+			    run.o.dead_ms / 1000, run.o.ping_ms / 1000);
 			return;
 		}
 		/*
@@ -757,16 +879,16 @@ timers(struct sock *s, int64_t now)
 		 * largest message at 9 KB/s).  Slack sends what was not
 		 * acknowledged again, on the next connection.
 		 */
-		if (s->t_part != 0 && now - s->t_part >= 2 * run.dead_ms) {
+		if (s->t_part != 0 && now - s->t_part >= 2 * run.o.dead_ms) {
 			lost(s, now, "a message was not complete %d s after "
 			    "it began: the connection is dead or too slow",
-			    2 * run.dead_ms / 1000);
+			    2 * run.o.dead_ms / 1000);
 			return;
 		}
 		if (now < s->t_ping)
 			break;
-		s->t_ping = now + run.ping_ms;
-		if (run.proto == SLACK_RTM) {
+		s->t_ping = now + run.o.ping_ms;
+		if (run.o.proto == SLACK_RTM) {
 			n = snprintf(ping, sizeof ping, "{\"id\":%lld,"
 			    "\"type\":\"ping\"}", ++s->rtm_id);
 			send_frame(s, WS_OP_TEXT, ping, (size_t)n);
@@ -775,44 +897,50 @@ timers(struct sock *s, int64_t now)
 			send_frame(s, WS_OP_PING, ping, (size_t)n);
 		}
 		break;
-	case S_CLOSING:
+	case SOCK_CLOSING:
+	case SOCK_ABANDONED:
 		if (now >= s->t_close) {
-			log_msg(LOG_DEBUG, "connection %d: no close frame from "
-			    "Slack; dropping it", s->num);
+			log_msg(LOG_DEBUG, "connection %d: no close from Slack; "
+			    "dropping it", s->num);
 			drop(s);
 		}
+		break;
+	case SOCK_FREE:
+	case SOCK_URL:
 		break;
 	}
 }
 
-/* The socket's poll events; also moves it along after TLS opens. */
+/* The socket's poll events. */
 static short
 sock_events(const struct sock *s)
 {
-	if (s->state < S_CONNECT)
+	if (s->state < SOCK_CONNECT)
 		return 0;
-	return conn_want(&s->c, s->state >= S_UPGRADE && paused(s));
+	return conn_want(&s->c, s->state >= SOCK_UPGRADE && paused(s));
 }
 
+/* Moves a socket along after poll(): TLS, the handshake, the frames. */
 static void
 sock_io(struct sock *s, short revents, int64_t now)
 {
 	int st;
 
-	if (s->state < S_CONNECT)
+	if (s->state < SOCK_CONNECT)
 		return;
 	st = conn_io(&s->c, revents, now);
-	if (s->state == S_CLOSING && (st == CONN_IDLE || st == CONN_FAILED)) {
+	if ((s->state == SOCK_CLOSING || s->state == SOCK_ABANDONED) &&
+	    (st == CONN_IDLE || st == CONN_FAILED)) {
 		drop(s);
 		return;
 	}
-	if (s->state == S_CONNECT && st == CONN_OPEN)
+	if (s->state == SOCK_CONNECT && st == CONN_OPEN)
 		upgrade(s, now);
 	else if (st == CONN_FAILED) {
-		lost(s, now, "%s", s->c.err);
+		lost(s, now, "%s", conn_error(&s->c));
 		return;
 	}
-	if (s->state >= S_UPGRADE) {
+	if (s->state >= SOCK_UPGRADE) {
 		release(s, now);
 		receive(s, now);
 	}
@@ -832,28 +960,69 @@ sock_wake(int64_t *t)
 		int k;
 
 		switch (s->state) {
-		case S_CONNECT:
-		case S_UPGRADE:
+		case SOCK_CONNECT:
+		case SOCK_UPGRADE:
 			d[0] = s->t_start + HELLO_MS;
-			d[1] = s->c.deadline;
+			d[1] = conn_deadline(&s->c);
 			break;
-		case S_HELLO:
-		case S_LIVE:
+		case SOCK_HELLO:
+		case SOCK_LIVE:
+		case SOCK_RETIRING:
 			d[0] = s->t_ping;
-			d[1] = s->t_rx + run.dead_ms;
-			if (s->state == S_HELLO)
+			d[1] = s->t_rx + run.o.dead_ms;
+			if (s->state == SOCK_HELLO)
 				d[2] = s->t_start + HELLO_MS;
 			else if (s->t_part != 0)
-				d[2] = s->t_part + 2 * run.dead_ms;
+				d[2] = s->t_part + 2 * run.o.dead_ms;
 			break;
-		case S_CLOSING:
+		case SOCK_CLOSING:
+		case SOCK_ABANDONED:
 			d[0] = s->t_close;
+			break;
+		case SOCK_FREE:
+		case SOCK_URL:
 			break;
 		}
 		for (k = 0; k < 3; k++)
 			if (d[k] < *t)
 				*t = d[k];
 	}
+}
+
+/*
+ * SIGHUP: the token files and the trusted roots again, then a new
+ * connection (make-before-break, as for a refresh).
+ */
+static void
+reload(int64_t now)
+{
+	char err[512];
+	int i, any = 0;
+
+	if (setup_reload(run.cfg, err, sizeof err) < 0) {
+		log_msg(LOG_WARN, "SIGHUP: %s; going on as before", err);
+		return;
+	}
+	log_msg(LOG_INFO, "SIGHUP: token files and trusted roots read again "
+	    "(trusting %s); replacing the connection", run.cfg->anchors);
+	/* A new bot token is checked before it is used for a socket. */
+	if (run.cfg->bot.value != NULL)
+		run.signed_in = 0;
+	run.fails = 0;
+	run.t_next = now;
+	run.said[0] = '\0';
+	for (i = 0; i < NSOCK; i++) {
+		if (!live(&socks[i]))
+			continue;
+		any = 1;
+		if (run.o.proto == SLACK_RTM || run.single)
+			start_close(&socks[i], WS_CLOSE_NORMAL, now);
+		else if (socks[i].state == SOCK_LIVE)
+			become(&socks[i], SOCK_RETIRING);
+	}
+	if (!any)
+		log_msg(LOG_DEBUG, "SIGHUP: no live connection; the next "
+		    "attempt starts now");
 }
 
 #define PFD_MAX	(2 + NSOCK + 2 * JOBS_MAX + 2 + 2)
@@ -886,7 +1055,7 @@ turn(int64_t until)
 		sock_at[i] = -1;
 		if ((ev = sock_events(&socks[i])) != 0) {
 			sock_at[i] = n;
-			pfd[n].fd = socks[i].c.fd;
+			pfd[n].fd = conn_fd(&socks[i].c);
 			pfd[n++].events = ev;
 		}
 	}
@@ -909,8 +1078,8 @@ turn(int64_t until)
 		sig = sig_take();
 		if (sig & SIG_CHILD)
 			handler_sigchld();
-		if (sig & SIG_HUP)
-			log_msg(LOG_INFO, "SIGHUP: nothing to reload; going on");
+		if ((sig & SIG_HUP) && !run.stop)
+			reload(now);
 	}
 	if (sig_stopping())
 		run.stop = 1;
@@ -918,7 +1087,7 @@ turn(int64_t until)
 	if (api_busy(&api) || api_at >= 0)
 		api_io(&api, api_at >= 0 ? pfd[api_at].revents : 0, now);
 	if (run.fetching >= 0 && !api_busy(&api))
-		url_done(&socks[run.fetching], now);
+		call_done(&socks[run.fetching], now);
 	for (i = 0; i < NSOCK; i++)
 		sock_io(&socks[i], sock_at[i] >= 0 ? pfd[sock_at[i]].revents :
 		    0, now);
@@ -927,12 +1096,12 @@ turn(int64_t until)
 		run.stop = 1;
 	}
 	if (out_io(pfd + o_at, o_n, now) < 0)
-		die(EXIT_AUTH, "Slack refused the bot token while sending a "
-		    "reply; check SLACK_BOT_TOKEN");
+		die(EXIT_AUTH, "Slack refused %s while sending a reply; check "
+		    "it", run.cfg->bot.var);
 	for (i = 0; i < NSOCK; i++) {
 		timers(&socks[i], now);
 		/* Acks and pongs of this turn leave together. */
-		if (socks[i].state >= S_CONNECT)
+		if (socks[i].state >= SOCK_CONNECT)
 			sock_io(&socks[i], 0, now);
 	}
 }
@@ -950,7 +1119,7 @@ busy(int queued)
 	    queue_count(&fifo) > 0) || out_pending() > 0)
 		return 1;
 	for (i = 0; i < NSOCK; i++)
-		if (socks[i].state != S_FREE)
+		if (socks[i].state != SOCK_FREE)
 			return 1;
 	return 0;
 }
@@ -964,7 +1133,7 @@ busy(int queued)
 static void
 shutdown_all(void)
 {
-	int64_t end = now_ms() + run.drain_ms;
+	int64_t end = now_ms() + run.o.drain_ms;
 	size_t n;
 	int i;
 
@@ -972,8 +1141,11 @@ shutdown_all(void)
 	    "acknowledged, %llu repeat%s skipped", run.events,
 	    run.events == 1 ? "" : "s", run.acks, run.acks == 1 ? "" : "s",
 	    run.dups, run.dups == 1 ? "" : "s");
+	if (api_busy(&api))
+		api_cancel(&api);
+	run.fetching = -1;
 	for (i = 0; i < NSOCK; i++)
-		if (socks[i].state != S_FREE) {
+		if (socks[i].state != SOCK_FREE) {
 			start_close(&socks[i], WS_CLOSE_NORMAL, now_ms());
 			sock_io(&socks[i], 0, now_ms());
 		}
@@ -988,13 +1160,13 @@ shutdown_all(void)
 	}
 	handler_kill();
 	for (i = 0; i < NSOCK; i++)
-		if (socks[i].state != S_FREE)
+		if (socks[i].state != SOCK_FREE)
 			drop(&socks[i]);
 	n = handler_spill(run.spill_fd >= 0 ? run.spill_fd : 2,
-	    run.spill_fd >= 0 ? run.spill : NULL);
+	    run.spill_fd >= 0 ? run.o.spill : NULL);
 	if (n > 0 && run.spill_fd >= 0 && fsync(run.spill_fd) < 0 &&
 	    errno != EINVAL)
-		log_msg(LOG_ERR, "%s: %s", run.spill, strerror(errno));
+		log_msg(LOG_ERR, "%s: %s", run.o.spill, strerror(errno));
 	if (out_pending() > 0)
 		log_msg(LOG_WARN, "stopped with %zu repl%s not sent",
 		    out_pending(), out_pending() == 1 ? "y" : "ies");
@@ -1009,7 +1181,7 @@ rtm_send(const char *json, size_t n)
 	int i, k;
 
 	for (i = 0; i < NSOCK; i++)
-		if (socks[i].state == S_LIVE && !socks[i].retiring)
+		if (socks[i].state == SOCK_LIVE)
 			break;
 	if (i == NSOCK || n < 2 || json[0] != '{')
 		return -1;
@@ -1022,61 +1194,96 @@ rtm_send(const char *json, size_t n)
 	return 0;
 }
 
-static const char run_usage[] =
-"usage: slackbot run [--socket | --rtm] [--ping S] [--dead S]\n"
-"           [--exec CMD [-j N] [--timeout S] | --pipe CMD]\n"
-"           [--reply thread|channel|none] [--reply-via api|ws] [--rate N]\n"
-"           [--all] [--edits] [--allow-users U1,U2] [--drain S]\n"
-"           [--spill FILE]";
+#define RUN_USAGE \
+"usage: slackbot run [--socket | --rtm] [--ping S] [--dead S]\n" \
+"                    [--exec CMD [-j N] [--timeout S] | --pipe CMD]\n" \
+"                    [--reply MODE] [--reply-via api|ws] [--rate N]\n" \
+"                    [--all] [--edits] [--allow-users U1,U2]\n" \
+"                    [--drain S] [--spill FILE]\n"
+
+/* see run.h */
+const char run_help[] = RUN_USAGE
+"\n"
+"Connects to Slack and stays connected, reconnecting by itself, and prints\n"
+"each event as one line of JSON on standard output, or hands it to a\n"
+"handler: --exec runs a command for each message (what it prints is the\n"
+"answer), --pipe feeds one long-lived process and acts on the lines it\n"
+"prints.  By default handlers get direct messages and mentions of the bot,\n"
+"slash commands and interactions; never a bot's own messages.\n"
+"\n"
+"SIGTERM or SIGINT stop it (the events queued get --drain seconds, and\n"
+"those no handler got are spilled); SIGHUP reads the token files and the\n"
+"trusted roots again and replaces the connection.  Exit status 0 after a\n"
+"stop, 1 when standard output went away, 3 when Slack refuses a token.\n"
+"\n"
+"Options:\n";
+
+/* see run.h */
+const char run_options[] =
+"  --socket | --rtm      Socket Mode (the default when SLACK_APP_TOKEN is\n"
+"                        set) or RTM\n"
+"  --ping S              ping every S seconds (default 10)\n"
+"  --dead S              replace a socket silent for S seconds (default 30)\n"
+"  --exec CMD            run CMD (/bin/sh -c) for each message that passes\n"
+"                        the filters; what it prints is the answer\n"
+"    -j N                at most N at once (default 4, at most 16)\n"
+"    --timeout S         then SIGTERM, and SIGKILL 5 s later (default 30)\n"
+"  --pipe CMD            one long-lived handler: events in, one JSON line\n"
+"                        each; actions out, one JSON object a line\n"
+"  --reply MODE          thread (default), channel or none: where answers go\n"
+"  --reply-via api|ws    with --rtm, short answers over the RTM socket\n"
+"  --rate N              posts a second per channel (default 1; 0: no pace)\n"
+"  --all                 every message, not only direct messages, mentions\n"
+"  --edits               edited messages too\n"
+"  --allow-users U1,U2   only these users trigger a handler\n"
+"  --drain S             at a stop, deliver what is queued for at most S\n"
+"                        seconds (default 2)\n"
+"  --spill FILE          at a stop, append the events no handler got to\n"
+"                        FILE (default: standard error)\n";
 
 /* A whole number in [lo, hi] from an option, or die. */
 static int
-number_opt(const char *name, const char *v, int lo, int hi)
+number_opt(const char *cmd, const char *name, const char *v, int lo, int hi)
 {
 	uint64_t n;
 
 	if (parse_u64(v, strlen(v), (uint64_t)hi, &n) < 0 || n < (uint64_t)lo)
-		die(EXIT_USAGE, "run: %s wants a whole number from %d to %d",
-		    name, lo, hi);
+		die(EXIT_USAGE, "%s: %s wants a whole number from %d to %d",
+		    cmd, name, lo, hi);
 	return (int)n;
 }
 
-/* Learns who the bot is (for the filters); fails early on a bad token. */
+/* --allow-users: user ids (U... or W...), comma-separated, or die. */
 static void
-whoami(void)
+user_ids(const char *cmd, const char *list)
 {
-	struct api_call k = { "auth.test", NULL, 0, "", 0, -1 };
-	char user[128], team[128];
-	int i;
+	const char *p = list, *end;
+	size_t i, n;
 
-	if ((k.token = cfg.bot_token) == NULL)
-		return;
-	if (api_call(&api, &k) != API_OK) {
-		if (api.result == API_FATAL)
-			exit(api_report(&api, "auth.test"));
-		if (!sig_stopping())
-			log_msg(LOG_WARN, "auth.test: %s; going on", api.error);
-		return;
+	for (;;) {
+		while (*p == ' ')
+			p++;
+		end = strchr(p, ',');
+		n = end != NULL ? (size_t)(end - p) : strlen(p);
+		while (n > 0 && p[n - 1] == ' ')
+			n--;
+		for (i = 1; i < n && ((p[i] >= 'A' && p[i] <= 'Z') ||
+		    (p[i] >= '0' && p[i] <= '9')); i++)
+			;
+		if (n < 3 || (p[0] != 'U' && p[0] != 'W') || i != n)
+			die(EXIT_USAGE, "%s: --allow-users takes user ids such as "
+			    "U0123ABCDE (W... on Enterprise Grid), comma-"
+			    "separated; \"%.*s\" is not one", cmd, (int)n, p);
+		if (end == NULL)
+			return;
+		p = end + 1;
 	}
-	if ((i = api_field(&api, "user_id")) >= 0)
-		json_unescape(api.body, &api.tok[i], run.self_user,
-		    sizeof run.self_user, NULL);
-	if ((i = api_field(&api, "bot_id")) >= 0)
-		json_unescape(api.body, &api.tok[i], run.self_bot,
-		    sizeof run.self_bot, NULL);
-	if ((i = api_field(&api, "user")) < 0 || json_unescape(api.body,
-	    &api.tok[i], user, sizeof user, NULL) < 0)
-		snprintf(user, sizeof user, "?");
-	if ((i = api_field(&api, "team")) < 0 || json_unescape(api.body,
-	    &api.tok[i], team, sizeof team, NULL) < 0)
-		snprintf(team, sizeof team, "?");
-	log_msg(LOG_INFO, "signed in as %s (%s) in %s", user, run.self_user,
-	    team);
 }
 
 /* see run.h */
-int
-cmd_run(int argc, char **argv)
+void
+run_parse(int argc, char **argv, const char *cmd, struct config *cfg,
+    struct run_opts *o)
 {
 	static const struct option opts[] = {
 		{ "socket",	no_argument,		NULL, 's' },
@@ -1096,46 +1303,45 @@ cmd_run(int argc, char **argv)
 		{ "spill",	required_argument,	NULL, 'S' },
 		{ NULL,		0,			NULL, 0 }
 	};
-	struct handler_opts *h = &run.h;
-	char err[320];
-	struct stat st;
-	int c, i, force = -1, rate = 1;
+	struct handler_opts *h = &o->h;
+	int c, force = -1;
 
-	run.ping_ms = 10000;
-	run.dead_ms = 30000;
-	run.drain_ms = 2000;
-	run.spill_fd = -1;
+	memset(o, 0, sizeof *o);
+	o->ping_ms = 10000;
+	o->dead_ms = 30000;
+	o->drain_ms = 2000;
+	o->rate = 1;
 	h->mode = H_PRINT;
 	h->jobs = 4;
 	h->timeout_ms = 30000;
 	h->reply = REPLY_THREAD;
-	while ((c = getopt_long(argc, argv, "+j:", opts, NULL)) != -1)
+	while ((c = setup_options(argc, argv, cmd, "j:", opts, run_help)) != -1)
 		switch (c) {
 		case 's':
 		case 'r':
 			force = c == 's' ? SLACK_SOCKET : SLACK_RTM;
 			break;
 		case 'p':
-			run.ping_ms = number_opt("--ping", optarg, 1, 3600) *
-			    1000;
+			o->ping_ms = number_opt(cmd, "--ping", optarg, 1,
+			    3600) * 1000;
 			break;
 		case 'd':
-			run.dead_ms = number_opt("--dead", optarg, 1, 3600) *
-			    1000;
+			o->dead_ms = number_opt(cmd, "--dead", optarg, 1,
+			    3600) * 1000;
 			break;
 		case 'e':
 		case 'P':
 			if (h->mode != H_PRINT || *optarg == '\0')
-				die(EXIT_USAGE, "run: one --exec or --pipe, with "
-				    "a command");
+				die(EXIT_USAGE, "%s: one --exec or --pipe, with "
+				    "a command", cmd);
 			h->mode = c == 'e' ? H_EXEC : H_PIPE;
 			h->cmd = optarg;
 			break;
 		case 'j':
-			h->jobs = number_opt("-j", optarg, 1, JOBS_MAX);
+			h->jobs = number_opt(cmd, "-j", optarg, 1, JOBS_MAX);
 			break;
 		case 't':
-			h->timeout_ms = number_opt("--timeout", optarg, 1,
+			h->timeout_ms = number_opt(cmd, "--timeout", optarg, 1,
 			    86400) * 1000;
 			break;
 		case 'R':
@@ -1146,17 +1352,17 @@ cmd_run(int argc, char **argv)
 			else if (strcmp(optarg, "none") == 0)
 				h->reply = REPLY_NONE;
 			else
-				die(EXIT_USAGE, "run: --reply thread, channel or "
-				    "none");
+				die(EXIT_USAGE, "%s: --reply thread, channel or "
+				    "none", cmd);
 			break;
 		case 'V':
 			if (strcmp(optarg, "ws") != 0 &&
 			    strcmp(optarg, "api") != 0)
-				die(EXIT_USAGE, "run: --reply-via api or ws");
-			run.reply_ws = strcmp(optarg, "ws") == 0;
+				die(EXIT_USAGE, "%s: --reply-via api or ws", cmd);
+			o->reply_ws = strcmp(optarg, "ws") == 0;
 			break;
 		case 'a':
-			rate = number_opt("--rate", optarg, 0, 100);
+			o->rate = number_opt(cmd, "--rate", optarg, 0, 100);
 			break;
 		case 'A':
 			h->filter.all = 1;
@@ -1165,52 +1371,70 @@ cmd_run(int argc, char **argv)
 			h->filter.edits = 1;
 			break;
 		case 'u':
+			user_ids(cmd, optarg);
 			h->filter.allow = optarg;
 			break;
 		case 'D':
-			run.drain_ms = number_opt("--drain", optarg, 0, 3600) *
-			    1000;
+			o->drain_ms = number_opt(cmd, "--drain", optarg, 0,
+			    3600) * 1000;
 			break;
 		case 'S':
 			if (*optarg == '\0')
-				die(EXIT_USAGE, "run: --spill wants a file name");
-			run.spill = optarg;
+				die(EXIT_USAGE, "%s: --spill wants a file name",
+				    cmd);
+			o->spill = optarg;
 			break;
-		default:
-			die(EXIT_USAGE, "%s", run_usage);
 		}
 	if (optind != argc)
-		die(EXIT_USAGE, "%s", run_usage);
-	if (run.dead_ms <= run.ping_ms)
-		die(EXIT_USAGE, "run: --dead must be longer than --ping, or "
-		    "every quiet link would look dead");
-	run.proto = force >= 0 ? force : cfg.app_token != NULL ? SLACK_SOCKET :
-	    SLACK_RTM;
-	if (run.proto == SLACK_SOCKET && cfg.app_token == NULL)
+		die(EXIT_USAGE, "%s: \"%s\" is not an option (slackbot help %s)",
+		    cmd, argv[optind], cmd);
+	if (o->dead_ms <= o->ping_ms)
+		die(EXIT_USAGE, "%s: --dead must be longer than --ping, or "
+		    "every quiet link would look dead", cmd);
+	setup_tokens(cfg);
+	o->proto = force >= 0 ? force : cfg->app.value != NULL ?
+	    SLACK_SOCKET : SLACK_RTM;
+	if (o->proto == SLACK_SOCKET && cfg->app.value == NULL)
 		die(EXIT_CONFIG, "Socket Mode needs an app-level token: set "
 		    "SLACK_APP_TOKEN (xapp-...) or SLACK_APP_TOKEN_FILE");
-	if (run.proto == SLACK_RTM && cfg.bot_token == NULL)
+	if (o->proto == SLACK_RTM && cfg->bot.value == NULL)
 		die(EXIT_CONFIG, "no token: set SLACK_APP_TOKEN (xapp-...) for "
 		    "Socket Mode, or SLACK_BOT_TOKEN for RTM");
 	if ((h->mode == H_PIPE || (h->mode == H_EXEC &&
-	    h->reply != REPLY_NONE)) && cfg.bot_token == NULL)
+	    h->reply != REPLY_NONE)) && cfg->bot.value == NULL)
 		die(EXIT_CONFIG, "handlers' answers are posted with the bot "
 		    "token: set SLACK_BOT_TOKEN (or run --exec with --reply "
 		    "none)");
-	if (run.reply_ws && run.proto != SLACK_RTM)
-		die(EXIT_USAGE, "run: --reply-via ws needs RTM (--rtm)");
+	if (o->reply_ws && o->proto != SLACK_RTM)
+		die(EXIT_USAGE, "%s: --reply-via ws needs RTM (--rtm)", cmd);
+}
+
+/* see run.h */
+int
+run_main(int argc, char **argv, struct config *cfg)
+{
+	struct api_buf b = API_BUF(api_tls, api_out, api_body, api_tok);
+	struct handler_opts *h = &run.o.h;
+	char err[320];
+	struct stat st;
+	int i;
+
+	run_parse(argc, argv, "run", cfg, &run.o);
+	run.cfg = cfg;
+	run.spill_fd = -1;
 	/* Opened now: a file we cannot write to is a configuration error. */
-	if (run.spill != NULL && (run.spill_fd = open(run.spill, O_WRONLY |
-	    O_CREAT | O_APPEND | O_CLOEXEC | O_NOCTTY, 0600)) < 0)
-		die(EXIT_CONFIG, "run: --spill %s: %s", run.spill,
+	if (run.o.spill != NULL && (run.spill_fd = open(run.o.spill,
+	    O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOCTTY, 0600)) < 0)
+		die(EXIT_CONFIG, "run: --spill %s: %s", run.o.spill,
 		    strerror(errno));
-	setup_network();
+	setup_network(cfg, &api, &b);
 	queue_init(&fifo, fifo_buf, sizeof fifo_buf);
 	for (i = 0; i < NSOCK; i++)
 		conn_init(&socks[i].c, socks[i].tlsbuf, sizeof socks[i].tlsbuf,
 		    1, socks[i].out, sizeof socks[i].out);
 	run.fetching = -1;
 	run.t0 = now_ms();
+	run.signed_in = cfg->bot.value == NULL;
 	if (sig_init() < 0)
 		die(EXIT_FAIL, "pipe: %s", strerror(errno));
 	/* Never block the loop on a slow reader of our output. */
@@ -1218,13 +1442,11 @@ cmd_run(int argc, char **argv)
 	if (h->mode == H_PRINT && fstat(1, &st) == 0 && !S_ISREG(st.st_mode) &&
 	    run.out_flags >= 0)
 		fcntl(1, F_SETFL, run.out_flags | O_NONBLOCK);
-	whoami();
-	run.stop = sig_stopping();
 	h->filter.self_user = run.self_user;
 	h->filter.self_bot = run.self_bot;
 	handler_init(h, &fifo);
-	if (out_init(cfg.api_url, &cfg.proxy, cfg.bot_token, rate,
-	    run.reply_ws ? rtm_send : NULL, err, sizeof err) < 0)
+	if (out_init(cfg->api_url, &cfg->proxy, cfg->bot.value, run.o.rate,
+	    run.o.reply_ws ? rtm_send : NULL, err, sizeof err) < 0)
 		die(EXIT_CONFIG, "SLACK_API_URL: %s", err);
 	log_msg(LOG_DEBUG, "connecting with %s", mode_name());
 	while (!run.stop)
@@ -1232,5 +1454,5 @@ cmd_run(int argc, char **argv)
 	shutdown_all();
 	if (h->mode == H_PRINT && run.out_flags >= 0)
 		fcntl(1, F_SETFL, run.out_flags);
-	return EXIT_OK;
+	return run.out_gone ? EXIT_FAIL : EXIT_OK;
 }

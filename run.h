@@ -1,10 +1,43 @@
 /*
- * run.h: `slackbot run`: stay connected and print every event.
+ * run.h: `slackbot run`: stay connected to Slack and deliver every event
+ * (run.c); and what `slackbot check` shares with it.
  */
 #ifndef RUN_H
 #define RUN_H
 
-/* Runs until a signal or a refused token; returns the exit status. */
-int	cmd_run(int argc, char **argv);
+#include "handler.h"
+#include "setup.h"
+
+/* run's options, as parsed. */
+struct run_opts {
+	int		 proto;		/* SLACK_SOCKET or SLACK_RTM */
+	int		 ping_ms, dead_ms;
+	int		 drain_ms;	/* --drain */
+	int		 rate;		/* --rate: posts a second per channel */
+	int		 reply_ws;	/* --reply-via ws */
+	const char	*spill;		/* --spill FILE, or NULL */
+	struct handler_opts h;
+};
+
+/* `slackbot help run`, and the options alone for `slackbot --help`. */
+extern const char run_help[];
+extern const char run_options[];
+
+/*
+ * Parses run's options (argv[0] is the command's name, cmd) into o and
+ * checks them against the tokens in cfg (read here): the transport they
+ * allow, the bot token that answers need.  Dies with status 2 on a
+ * mistake, after one line that says which.
+ */
+void	run_parse(int argc, char **argv, const char *cmd, struct config *cfg,
+	    struct run_opts *o);
+
+/*
+ * Runs until SIGTERM or SIGINT; returns the exit status: 0, or 1 when
+ * standard output went away (print mode) before every event was
+ * written.  Exits with status 3 (after one line) when Slack refuses a
+ * token, and with 2 on a configuration error.
+ */
+int	run_main(int argc, char **argv, struct config *cfg);
 
 #endif

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "slack.h"
+#include "util.h"
 
 /* The raw bytes of a string value, or -1 (leaving *s alone). */
 static int
@@ -38,17 +39,11 @@ str_member(const char *js, const struct json_tok *tok, int obj,
 	return str_at(js, tok, json_find(js, tok, obj, key), s, n);
 }
 
-/* FNV-1a over a tag byte and the raw id. */
+/* A hash of a tag byte and the raw id. */
 static uint64_t
 key_of(char tag, const char *s, size_t n)
 {
-	uint64_t h = 0xcbf29ce484222325ull;
-	size_t i;
-
-	h = (h ^ (unsigned char)tag) * 0x100000001b3ull;
-	for (i = 0; i < n; i++)
-		h = (h ^ (unsigned char)s[i]) * 0x100000001b3ull;
-	return h;
+	return fnv1a(fnv1a(FNV_START, &tag, 1), s, n);
 }
 
 static enum slack_kind
@@ -137,6 +132,11 @@ socket_mode(const char *js, const struct json_tok *tok, struct want *w,
 	    memcmp(m->type, "disconnect", 10) == 0) {
 		if (str_at(js, tok, w[W_REASON].idx, &m->why, &m->whylen) < 0)
 			m->why = "", m->whylen = 0;
+		if (m->whylen == 13 && memcmp(m->why, "link_disabled", 13) == 0)
+			m->reason = SLACK_R_LINK_DISABLED;
+		else if (m->whylen == 19 && memcmp(m->why,
+		    "too_many_websockets", 19) == 0)
+			m->reason = SLACK_R_TOO_MANY;
 		m->kind = SLACK_DISCONNECT;
 		return m->kind;
 	}
@@ -170,6 +170,12 @@ socket_mode(const char *js, const struct json_tok *tok, struct want *w,
 		m->key = key_of('V', m->id, m->idlen);
 		m->rec = js + tok[payload].start;
 		m->reclen = tok[payload].len;
+		if (m->typelen == 14 && memcmp(m->type, "slash_commands",
+		    14) == 0)
+			m->payload = SLACK_P_SLASH;
+		else if (m->typelen == 11 && memcmp(m->type, "interactive",
+		    11) == 0)
+			m->payload = SLACK_P_INTERACTIVE;
 	}
 	m->kind = SLACK_EVENT;
 	return m->kind;

@@ -32,8 +32,24 @@ enum slack_kind {
 	SLACK_ERROR	/* RTM: an error event (why) */
 };
 
+/* EVENT: what the payload is (handlers treat each its own way). */
+enum slack_payload {
+	SLACK_P_EVENT,		/* an Events API or RTM event */
+	SLACK_P_SLASH,		/* a slash command (slash_commands) */
+	SLACK_P_INTERACTIVE	/* block actions, shortcuts, views */
+};
+
+/* DISCONNECT: why Slack asks for another socket. */
+enum slack_reason {
+	SLACK_R_REFRESH,	/* refresh_requested, warning, or any other */
+	SLACK_R_LINK_DISABLED,	/* Socket Mode is off for the app */
+	SLACK_R_TOO_MANY	/* too_many_websockets: no room for two */
+};
+
 struct slack_msg {
 	enum slack_kind	 kind;
+	enum slack_payload payload;	/* EVENT */
+	enum slack_reason reason;	/* DISCONNECT (why: its words) */
 	const char	*rec;		/* EVENT: the JSON to deliver */
 	size_t		 reclen;
 	const char	*id;		/* envelope_id (raw JSON string) */

@@ -1,22 +1,23 @@
 /*
  * slackbot: a Slack bot in one static binary.
  *
- * This file holds main(), the configuration (environment first, flags
- * override), and the one-shot commands: auth, post, upload and api.  The
- * long-running `run` lives in run.c.  Every buffer is static and sized in
- * config.h; nothing is allocated.
+ * This file holds main(), the help, and the one-shot commands: auth,
+ * check, post, upload and api.  The configuration they start from is read
+ * in setup.c; the long-running `run` lives in run.c.  Every buffer is
+ * static and sized in config.h; nothing is allocated.
  *
- * Exit status: 0 success; 1 failure (Slack said no, the network gave up);
- * 2 usage or configuration error; 3 the token was refused (restarting
- * will not help).
+ * Exit status (setup.h): 0 success; 1 failure (Slack said no, the
+ * network gave up); 2 usage or configuration error; 3 the token was
+ * refused (restarting will not help).
  */
+#define _GNU_SOURCE		/* memfd_create() */
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,37 +25,18 @@
 
 #include "api.h"
 #include "config.h"
+#include "http.h"
 #include "log.h"
+#include "check.h"
 #include "run.h"
-#include "slackbot.h"
+#include "setup.h"
 #include "util.h"
 
-static const char usage[] =
-"usage: slackbot [-q | -v[v]] COMMAND [ARGS]\n"
-"\n"
-"  auth                         check the bot token; print team and bot ids\n"
-"  run [options]                connect and print or handle every event\n"
-"  post [-c CHANNEL] [-t TS] [TEXT...]\n"
-"                               post TEXT (or standard input)\n"
-"  upload -c CHANNEL [-m COMMENT] [-t TS] FILE\n"
-"                               upload a file into a channel\n"
-"  api METHOD [key=value...]    call any Web API method; print the answer\n"
-"  --help, --version\n"
-"\n"
-"run options:\n"
-"  --socket | --rtm             force Socket Mode or RTM (default: Socket\n"
-"                               Mode when SLACK_APP_TOKEN is set)\n"
-"  --ping SECONDS               keepalive interval (default 10)\n"
-"  --dead SECONDS               silence that declares a connection dead\n"
-"                               (default 30)\n"
-"\n"
-"environment: SLACK_BOT_TOKEN or SLACK_TOKEN_FILE, SLACK_APP_TOKEN or\n"
-"SLACK_APP_TOKEN_FILE, SLACK_CHANNEL (default for post), SLACK_API_URL,\n"
-"SSL_CERT_FILE, HTTPS_PROXY, NO_PROXY.\n"
-"exit status: 0 ok, 1 failed, 2 usage or configuration, 3 token refused.\n";
+/* Slack cuts a message's text at 40,000 characters: no more is sent. */
+#define POST_TEXT_MAX	40000
 
-struct config	cfg;
-struct api	api;
+static struct config	cfg;
+static struct api	api;
 
 /* The Web API client's buffers (see api.h). */
 static unsigned char	api_tls[BR_SSL_BUFSIZE_MONO];
@@ -65,171 +47,24 @@ static struct json_tok	api_tok[JSON_TOK_MAX];
 /* Arguments being built (form or JSON). */
 static char		args[API_REQ_MAX];
 
-/* see slackbot.h */
-void
-die(int code, const char *fmt, ...)
-{
-	char line[LOG_LINE_MAX];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(line, sizeof line, fmt, ap);
-	va_end(ap);
-	log_msg(LOG_ERR, "%s", line);
-	exit(code);
-}
-
-/*
- * Reads a token from the environment, or from the file another variable
- * names (container secrets).  Surrounding blanks and newlines are dropped.
- */
-static const char *
-token_from(const char *var, const char *filevar, char *buf, size_t len)
-{
-	const char *v, *path;
-	ssize_t r;
-	size_t n = 0;
-	int fd;
-
-	if ((v = getenv(var)) != NULL && *v != '\0') {
-		if (strlen(v) >= len)
-			die(EXIT_CONFIG, "%s is longer than %zu bytes", var,
-			    len - 1);
-		memcpy(buf, v, strlen(v) + 1);
-		/*
-		 * /proc/PID/environ shows the bytes the environment had at
-		 * exec, wherever environ points now: overwrite them.
-		 */
-		memset((char *)v, '*', strlen(v));
-	} else if ((path = getenv(filevar)) != NULL && *path != '\0') {
-		if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-			die(EXIT_CONFIG, "%s=%s: %s", filevar, path,
-			    strerror(errno));
-		while (n < len && (r = read(fd, buf + n, len - n)) != 0) {
-			if (r < 0 && errno == EINTR)
-				continue;
-			if (r < 0)
-				die(EXIT_CONFIG, "%s=%s: %s", filevar, path,
-				    strerror(errno));
-			n += (size_t)r;
-		}
-		close(fd);
-		if (n == len)
-			die(EXIT_CONFIG, "%s=%s: file longer than a token",
-			    filevar, path);
-		buf[n] = '\0';
-	} else
-		return NULL;
-	/* Trim blanks around it. */
-	for (v = buf; *v == ' ' || *v == '\t' || *v == '\n' || *v == '\r'; v++)
-		;
-	n = strlen(v);
-	while (n > 0 && (v[n - 1] == ' ' || v[n - 1] == '\t' ||
-	    v[n - 1] == '\n' || v[n - 1] == '\r'))
-		n--;
-	memmove(buf, v, n);
-	buf[n] = '\0';
-	if (n == 0)
-		die(EXIT_CONFIG, "%s is empty", getenv(var) ? var : filevar);
-	for (r = 0; (size_t)r < n; r++)
-		if ((unsigned char)buf[r] <= ' ' || buf[r] == 0x7f)
-			die(EXIT_CONFIG, "%s holds a blank or control "
-			    "character; is it really a token?",
-			    getenv(var) ? var : filevar);
-	log_secret(buf);
-	unsetenv(var);
-	return buf;
-}
-
+/* Reads the tokens, the trusted roots, the proxy; prepares api. */
 static void
-load_tokens(void)
-{
-	static char bot[512], app[512];
-
-	cfg.bot_token = token_from("SLACK_BOT_TOKEN", "SLACK_TOKEN_FILE", bot,
-	    sizeof bot);
-	cfg.app_token = token_from("SLACK_APP_TOKEN", "SLACK_APP_TOKEN_FILE",
-	    app, sizeof app);
-	if (cfg.bot_token != NULL && strncmp(cfg.bot_token, "xapp-", 5) == 0)
-		die(EXIT_CONFIG, "SLACK_BOT_TOKEN holds an app-level token "
-		    "(xapp-...); put it in SLACK_APP_TOKEN and the bot token "
-		    "(xoxb-...) in SLACK_BOT_TOKEN");
-	if (cfg.app_token != NULL && strncmp(cfg.app_token, "xapp-", 5) != 0)
-		die(EXIT_CONFIG, "SLACK_APP_TOKEN does not hold an app-level "
-		    "token (xapp-...): make one under Basic Information > "
-		    "App-Level Tokens, with the connections:write scope");
-}
-
-/* see slackbot.h */
-void
-setup_network(void)
+network(void)
 {
 	struct api_buf b = API_BUF(api_tls, api_out, api_body, api_tok);
-	char what[256], err[512];
-	int n;
 
-	cfg.api_url = getenv("SLACK_API_URL");
-	if (cfg.api_url == NULL || *cfg.api_url == '\0')
-		cfg.api_url = "https://slack.com/api/";
-	if ((n = tls_anchors_load(what, sizeof what, err, sizeof err)) < 0)
-		die(EXIT_CONFIG, "trusted certificates: %s", err);
-	log_msg(LOG_DEBUG, "trusting %s", what);
-	if (conn_proxy_init(&cfg.proxy, err, sizeof err) < 0)
-		die(EXIT_CONFIG, "%s", err);
-	if (cfg.proxy.u.host != NULL)
-		log_msg(LOG_DEBUG, "using the proxy %s", cfg.proxy.url);
-	if (api_init(&api, cfg.api_url, &cfg.proxy, &b, err, sizeof err) < 0)
-		die(EXIT_CONFIG, "SLACK_API_URL: %s", err);
+	setup_tokens(&cfg);
+	setup_network(&cfg, &api, &b);
 }
 
 static const char *
 need_bot_token(void)
 {
-	if (cfg.bot_token == NULL)
+	setup_tokens(&cfg);
+	if (cfg.bot.value == NULL)
 		die(EXIT_CONFIG, "no bot token: set SLACK_BOT_TOKEN (xoxb-...) "
 		    "or SLACK_TOKEN_FILE");
-	return cfg.bot_token;
-}
-
-/* Words for Slack's token errors: what happened and what to do. */
-static const struct {
-	const char	*error;
-	const char	*hint;
-} token_hints[] = {
-	{ "invalid_auth", "the token was refused: check that it is "
-	    "complete and belongs to this workspace" },
-	{ "not_authed", "no token reached Slack" },
-	{ "token_revoked", "the token was revoked (the app may have been "
-	    "removed): reinstall the app and use its new token" },
-	{ "account_inactive", "the token belongs to a deleted user, app or "
-	    "workspace: reinstall the app and use its new token" },
-	{ "token_expired", "the token has expired (token rotation is on): "
-	    "use a fresh token" },
-	{ "not_allowed_token_type", "this kind of token cannot call this "
-	    "method" },
-	{ "team_disabled", "the workspace is disabled" },
-	{ "user_removed_from_team", "the bot user was removed from the "
-	    "workspace" },
-};
-
-/* see slackbot.h */
-int
-api_report(const struct api *a, const char *what)
-{
-	size_t i;
-
-	if (a->result == API_FATAL) {
-		for (i = 0; i < sizeof token_hints / sizeof token_hints[0]; i++)
-			if (strcmp(a->slack_error, token_hints[i].error) == 0)
-				break;
-		log_msg(LOG_ERR, "%s: %s (%s)", what,
-		    i < sizeof token_hints / sizeof token_hints[0] ?
-		    token_hints[i].hint : "the token is not usable",
-		    a->slack_error);
-		return EXIT_AUTH;
-	}
-	log_msg(LOG_ERR, "%s: %s", what, a->error);
-	return EXIT_FAIL;
+	return cfg.bot.value;
 }
 
 /* A string member of the answer into buf, or "-". */
@@ -244,19 +79,36 @@ field(const char *key, char *buf, size_t len)
 	return buf;
 }
 
+/* Standard output is written and flushed: EXIT_OK, else EXIT_FAIL. */
+static int
+flushed(void)
+{
+	if (fflush(stdout) == 0 && !ferror(stdout))
+		return EXIT_OK;
+	log_msg(LOG_ERR, "standard output: %s", strerror(errno));
+	return EXIT_FAIL;
+}
+
+static const char auth_help[] =
+"usage: slackbot auth\n"
+"\n"
+"Checks the bot token with auth.test and prints the team, the bot's user\n"
+"and bot ids and the workspace URL.  Exit status 3 when Slack refuses the\n"
+"token.\n";
+
 static int
 cmd_auth(int argc, char **argv)
 {
-	struct api_call k = { "auth.test", NULL, 0, "", 0, -1 };
+	struct api_call k = { "auth.test", NULL, 0, "", 0, -1, NULL };
 	char a[256], b[256];
 
-	(void)argv;
-	if (argc > 1)
-		die(EXIT_USAGE, "usage: slackbot auth");
+	setup_options(argc, argv, "auth", "", NULL, auth_help);
+	if (optind != argc)
+		die(EXIT_USAGE, "auth: no arguments wanted (slackbot help auth)");
 	k.token = need_bot_token();
-	setup_network();
+	network();
 	if (api_call(&api, &k) != API_OK)
-		return api_report(&api, "auth.test");
+		return setup_report(&cfg, &api, "auth.test", k.token);
 	printf("team:    %s (%s)\n", field("team", a, sizeof a),
 	    field("team_id", b, sizeof b));
 	printf("user:    %s (%s)\n", field("user", a, sizeof a),
@@ -264,42 +116,62 @@ cmd_auth(int argc, char **argv)
 	printf("bot id:  %s\n", field("bot_id", a, sizeof a));
 	printf("url:     %s\n", field("url", a, sizeof a));
 	api_close(&api);
-	return fflush(stdout) == 0 ? EXIT_OK : EXIT_FAIL;
+	return flushed();
 }
 
-/* Reads all of standard input into buf; dies when it does not fit. */
-static size_t
-read_stdin(char *buf, size_t cap, const char *what)
+/* Reads all of standard input into buf; 1 when it did not all fit. */
+static int
+read_stdin(char *buf, size_t cap, size_t *n)
 {
-	size_t n = 0;
 	ssize_t r;
 
-	while ((r = read(0, buf + n, cap - n)) != 0) {
+	*n = 0;
+	while (*n < cap && (r = read(0, buf + *n, cap - *n)) != 0) {
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0)
 			die(EXIT_FAIL, "reading standard input: %s",
 			    strerror(errno));
-		n += (size_t)r;
-		if (n == cap)
-			die(EXIT_USAGE, "%s longer than %zu bytes", what,
-			    cap - 1);
+		*n += (size_t)r;
 	}
-	return n;
+	return *n == cap;
+}
+
+static const char post_help[] =
+"usage: slackbot post [-c CHANNEL] [-t THREAD_TS] [TEXT...]\n"
+"\n"
+"Posts TEXT (the words, joined by blanks), or standard input when no TEXT\n"
+"is given (its trailing newlines dropped), and prints the new message's ts.\n"
+"A message is never sent twice: a failure after the request has left is\n"
+"reported, not retried.\n"
+"\n"
+"  -c CHANNEL     the channel id (default: SLACK_CHANNEL)\n"
+"  -t THREAD_TS   reply in the thread of that message\n"
+"\n"
+"Slack takes at most 40000 characters of text; longer, send it as a file\n"
+"with slackbot upload.\n";
+
+static void
+too_long(const char *channel)
+{
+	die(EXIT_USAGE, "post: the message is longer than %d bytes, Slack's "
+	    "limit; send it as a file instead: slackbot upload -c %s FILE "
+	    "(or - for standard input)", POST_TEXT_MAX, channel);
 }
 
 static int
 cmd_post(int argc, char **argv)
 {
-	static char text[API_REQ_MAX / 2];
+	static char text[POST_TEXT_MAX + 1];
 	struct api_call k = { "chat.postMessage", NULL, API_JSON | API_ONCE,
-	    args, 0, -1 };
+	    args, 0, -1, NULL };
 	const char *channel = getenv("SLACK_CHANNEL"), *thread = NULL;
 	struct json_w w;
 	size_t n = 0, len;
 	int c, i, t;
 
-	while ((c = getopt(argc, argv, "+c:t:")) != -1)
+	while ((c = setup_options(argc, argv, "post", "c:t:", NULL,
+	    post_help)) != -1)
 		switch (c) {
 		case 'c':
 			channel = optarg;
@@ -307,24 +179,24 @@ cmd_post(int argc, char **argv)
 		case 't':
 			thread = optarg;
 			break;
-		default:
-			die(EXIT_USAGE, "usage: slackbot post [-c CHANNEL] "
-			    "[-t THREAD_TS] [TEXT...]");
 		}
 	if (channel == NULL || *channel == '\0')
 		die(EXIT_USAGE, "post: no channel: give -c CHANNEL or set "
 		    "SLACK_CHANNEL");
 	k.token = need_bot_token();
 	if (optind == argc) {
-		n = read_stdin(text, sizeof text, "the message is");
+		if (isatty(0))
+			log_msg(LOG_INFO, "post: reading the message from "
+			    "standard input; end it with Ctrl-D");
+		if (read_stdin(text, sizeof text, &n))
+			too_long(channel);
 		while (n > 0 && (text[n - 1] == '\n' || text[n - 1] == '\r'))
 			n--;
 	}
 	for (i = optind; i < argc; i++) {
 		len = strlen(argv[i]);
-		if (len + 1 >= sizeof text - n)
-			die(EXIT_USAGE, "post: the message is longer than %zu "
-			    "bytes", sizeof text - 1);
+		if (len + (i > optind) > POST_TEXT_MAX - n)
+			too_long(channel);
 		if (i > optind)
 			text[n++] = ' ';
 		memcpy(text + n, argv[i], len);
@@ -344,53 +216,52 @@ cmd_post(int argc, char **argv)
 	}
 	json_w_object_end(&w);
 	if (json_w_finish(&w, &k.len) != 0)
-		die(EXIT_USAGE, "post: the message is too long");
-	setup_network();
+		die(EXIT_USAGE, "post: the message is too long once escaped "
+		    "for JSON (%zu bytes); send it as a file instead: slackbot "
+		    "upload -c %s FILE", sizeof args, channel);
+	network();
 	if (api_call(&api, &k) != API_OK)
-		return api_report(&api, "chat.postMessage");
+		return setup_report(&cfg, &api, "chat.postMessage", k.token);
 	if ((t = api_field(&api, "ts")) >= 0)
 		printf("%.*s\n", (int)api.tok[t].len,
 		    api.body + api.tok[t].start);
 	api_close(&api);
-	return fflush(stdout) == 0 ? EXIT_OK : EXIT_FAIL;
+	return flushed();
 }
 
 /* Appends "&key=value" (form-encoded) to args at *n; dies on overflow. */
 static void
 form_add(size_t *n, const char *key, const char *val, size_t vlen)
 {
-	size_t k = strlen(key), e;
-
-	if (*n + k + 2 >= sizeof args)
+	if (http_form_add(args, sizeof args, n, key, strlen(key), val,
+	    vlen) < 0)
 		die(EXIT_USAGE, "arguments longer than %zu bytes",
-		    sizeof args);
-	if (*n > 0)
-		args[(*n)++] = '&';
-	e = http_form_escape(args + *n, sizeof args - *n, key, k);
-	if (e == (size_t)-1)
-		die(EXIT_USAGE, "arguments longer than %zu bytes",
-		    sizeof args);
-	*n += e;
-	args[(*n)++] = '=';
-	e = http_form_escape(args + *n, sizeof args - *n, val, vlen);
-	if (e == (size_t)-1 || *n + e >= sizeof args)
-		die(EXIT_USAGE, "arguments longer than %zu bytes",
-		    sizeof args);
-	*n += e;
-	args[*n] = '\0';
+		    sizeof args - 1);
 }
+
+static const char api_help[] =
+"usage: slackbot api METHOD [KEY=VALUE...]\n"
+"\n"
+"Calls any Web API method (chat.postMessage, conversations.list, ...) with\n"
+"the KEY=VALUE arguments form-encoded, and prints Slack's JSON answer as it\n"
+"came, whenever Slack answered, an error too.  The bot token is used (the\n"
+"app-level token for apps.connections.open).  Exit status 1 when Slack\n"
+"says ok:false, 3 when it refuses the token.\n"
+"\n"
+"  slackbot api conversations.list types=public_channel limit=100\n";
 
 static int
 cmd_api(int argc, char **argv)
 {
-	struct api_call k = { NULL, NULL, 0, args, 0, -1 };
+	struct api_call k = { NULL, NULL, 0, args, 0, -1, NULL };
 	const char *eq;
 	size_t n = 0;
 	int i;
 
-	if (argc < 2 || argv[1][0] == '-')
-		die(EXIT_USAGE, "usage: slackbot api METHOD [key=value...]");
-	k.method = argv[1];
+	setup_options(argc, argv, "api", "", NULL, api_help);
+	if (optind >= argc)
+		die(EXIT_USAGE, "api: which method? (slackbot help api)");
+	k.method = argv[optind];
 	for (i = 0; k.method[i] != '\0'; i++)
 		if (!(k.method[i] >= 'a' && k.method[i] <= 'z') &&
 		    !(k.method[i] >= 'A' && k.method[i] <= 'Z') &&
@@ -398,40 +269,43 @@ cmd_api(int argc, char **argv)
 		    k.method[i] != '.' && k.method[i] != '_')
 			die(EXIT_USAGE, "api: \"%s\" is not a method name "
 			    "(such as chat.postMessage)", k.method);
-	for (i = 2; i < argc; i++) {
+	for (i = optind + 1; i < argc; i++) {
 		if ((eq = strchr(argv[i], '=')) == NULL || eq == argv[i])
-			die(EXIT_USAGE, "api: \"%s\" is not key=value",
+			die(EXIT_USAGE, "api: \"%s\" is not KEY=VALUE",
 			    argv[i]);
-		args[n] = '\0';
-		*(char *)eq = '\0';
-		form_add(&n, argv[i], eq + 1, strlen(eq + 1));
-		*(char *)eq = '=';
+		if (http_form_add(args, sizeof args, &n, argv[i],
+		    (size_t)(eq - argv[i]), eq + 1, strlen(eq + 1)) < 0)
+			die(EXIT_USAGE, "api: arguments longer than %zu bytes",
+			    sizeof args - 1);
 	}
 	k.len = n;
+	setup_tokens(&cfg);
 	/* The app-level token serves only apps.connections.open. */
 	if (strcmp(k.method, "apps.connections.open") == 0 &&
-	    cfg.app_token != NULL)
-		k.token = cfg.app_token;
-	else if (cfg.bot_token != NULL)
-		k.token = cfg.bot_token;
-	else if (cfg.app_token != NULL)
-		k.token = cfg.app_token;
+	    cfg.app.value != NULL)
+		k.token = cfg.app.value;
+	else if (cfg.bot.value != NULL)
+		k.token = cfg.bot.value;
+	else if (cfg.app.value != NULL)
+		k.token = cfg.app.value;
 	else
 		need_bot_token();
 	if (api_once(k.method))
 		k.flags |= API_ONCE;
-	setup_network();
+	network();
 	api_call(&api, &k);
-	if (api.len > 0 && api.result != API_FATAL) {
+	/* Whatever Slack answered is printed, a refusal too. */
+	if (api.len > 0) {
 		fwrite(api.body, 1, api.len, stdout);
 		if (api.body[api.len - 1] != '\n')
 			putchar('\n');
 	}
 	if (api.result != API_OK && (api.result == API_FATAL ||
 	    api.slack_error[0] == '\0'))
-		return api_report(&api, k.method);
+		return flushed() == EXIT_OK ? setup_report(&cfg, &api,
+		    k.method, k.token) : EXIT_FAIL;
 	api_close(&api);
-	if (fflush(stdout) != 0)
+	if (flushed() != EXIT_OK)
 		return EXIT_FAIL;
 	return api.result == API_OK ? EXIT_OK : EXIT_FAIL;
 }
@@ -449,14 +323,96 @@ field_or_die(const char *method, const char *key, char *buf, size_t len)
 		    key);
 }
 
+/*
+ * Standard input as a file that can be sent again from its start: itself
+ * when it is a regular file, else a copy in memory (memfd), or in TMPDIR
+ * when the kernel has no memfd.  Returns the descriptor; dies on error.
+ */
+static int
+stdin_file(void)
+{
+	char buf[16384];
+	const char *dir = getenv("TMPDIR");
+	struct stat st;
+	ssize_t r, w, off;
+	int fd;
+
+	if (fstat(0, &st) == 0 && S_ISREG(st.st_mode))
+		return 0;
+	if ((fd = memfd_create("slackbot-upload", MFD_CLOEXEC)) < 0 &&
+	    (fd = open(dir != NULL && *dir != '\0' ? dir : "/tmp",
+	    O_TMPFILE | O_RDWR | O_CLOEXEC, 0600)) < 0)
+		die(EXIT_FAIL, "upload: no room to keep standard input (%s)",
+		    strerror(errno));
+	while ((r = read(0, buf, sizeof buf)) != 0) {
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			die(EXIT_FAIL, "upload: reading standard input: %s",
+			    strerror(errno));
+		for (off = 0; off < r; off += w)
+			if ((w = write(fd, buf + off, (size_t)(r - off))) < 0)
+				die(EXIT_FAIL, "upload: keeping standard input: "
+				    "%s", strerror(errno));
+	}
+	return fd;
+}
+
+static struct {
+	int64_t		 t0, shown;
+	int		 tty;
+} progress;
+
+/* "12.3 MB" for n bytes, in buf. */
+static const char *
+mb(char *buf, size_t len, size_t n)
+{
+	snprintf(buf, len, "%zu.%zu MB", n / 1000000, n % 1000000 / 100000);
+	return buf;
+}
+
+/* The upload's progress on standard error, when that is a terminal. */
+static void
+show_progress(size_t sent, size_t total)
+{
+	char a[32], b[32];
+	int64_t now = now_ms();
+
+	if (!progress.tty || (now - progress.shown < 250 && sent < total))
+		return;
+	progress.shown = now;
+	fprintf(stderr, "\rslackbot: upload: %s of %s (%d%%)%s", mb(a, sizeof a,
+	    sent), mb(b, sizeof b, total), total ? (int)(sent * 100 / total) :
+	    100, sent == total ? "\n" : "");
+}
+
+static const char upload_help[] =
+"usage: slackbot upload [-c CHANNEL] [-m COMMENT] [-t THREAD_TS]\n"
+"                       [--name NAME] [--timeout S] FILE|-\n"
+"\n"
+"Uploads FILE (- for standard input) with Slack's external upload flow and\n"
+"shares it into the channel; prints the file id.  The file is streamed in\n"
+"pieces: memory does not grow with it (standard input that is not a file\n"
+"is kept in memory first: Slack wants the length before the bytes).\n"
+"\n"
+"  -c CHANNEL     the channel id (default: SLACK_CHANNEL)\n"
+"  -m COMMENT     a message to go with it\n"
+"  -t THREAD_TS   share it in the thread of that message\n"
+"  --name NAME    the file's name in Slack (default: FILE's, or stdin)\n"
+"  --timeout S    give up when nothing has moved for S seconds (default 30);\n"
+"                 a slow upload goes on as long as bytes move\n"
+"\n"
+"Progress is shown on standard error when it is a terminal; -v adds the\n"
+"rate at the end.\n";
+
 static int
 cmd_upload(int argc, char **argv)
 {
 	static const struct option opts[] = {
+		{ "name",	required_argument,	NULL, 'N' },
 		{ "timeout",	required_argument,	NULL, 'T' },
 		{ NULL,		0,			NULL, 0 }
 	};
-	uint64_t secs = 30;
 	/* The upload URL is on another host: a second client. */
 	static unsigned char up_tls[BR_SSL_BUFSIZE_MONO];
 	static unsigned char up_out[16384 + 1024];
@@ -465,17 +421,20 @@ cmd_upload(int argc, char **argv)
 	static struct api up;
 	static char url[2048], base[600], file_id[64], comment[API_REQ_MAX / 2];
 	struct api_call k = { "files.getUploadURLExternal", NULL, 0, args, 0,
-	    -1 };
-	const char *channel = NULL, *thread = NULL, *msg = NULL, *fname, *p;
+	    -1, NULL };
+	const char *channel = getenv("SLACK_CHANNEL"), *thread = NULL;
+	const char *msg = NULL, *fname = NULL, *p, *path;
 	struct api_buf b = API_BUF(up_tls, up_out, up_body, up_tok);
 	struct json_w w;
 	struct stat st;
 	struct url u;
-	char err[512], size[32];
+	char err[512], size[32], a[32];
+	uint64_t secs = 30;
 	size_t n = 0;
 	int c, fd;
 
-	while ((c = getopt_long(argc, argv, "+c:m:t:", opts, NULL)) != -1)
+	while ((c = setup_options(argc, argv, "upload", "c:m:t:", opts,
+	    upload_help)) != -1)
 		switch (c) {
 		case 'c':
 			channel = optarg;
@@ -486,36 +445,48 @@ cmd_upload(int argc, char **argv)
 		case 't':
 			thread = optarg;
 			break;
+		case 'N':
+			fname = optarg;
+			break;
 		case 'T':
 			if (parse_u64(optarg, strlen(optarg), 3600, &secs) < 0 ||
 			    secs == 0)
 				die(EXIT_USAGE, "upload: --timeout wants a whole "
 				    "number of seconds from 1 to 3600");
 			break;
-		default:
-			goto usage;
 		}
-	if (optind != argc - 1 || channel == NULL || *channel == '\0')
-		goto usage;
+	if (optind != argc - 1)
+		die(EXIT_USAGE, "upload: one FILE, or - for standard input "
+		    "(slackbot help upload)");
+	if (channel == NULL || *channel == '\0')
+		die(EXIT_USAGE, "upload: no channel: give -c CHANNEL or set "
+		    "SLACK_CHANNEL");
 	k.token = need_bot_token();
+	path = argv[optind];
+	if (strcmp(path, "-") == 0) {
+		fd = stdin_file();
+		if (fname == NULL)
+			fname = "stdin";
+		path = "standard input";
 	/*
 	 * O_NONBLOCK: opening a FIFO with no writer would wait forever
 	 * before fstat() could refuse it.  It changes nothing for the
 	 * regular files that pass.
 	 */
-	if ((fd = open(argv[optind], O_RDONLY | O_CLOEXEC | O_NONBLOCK)) < 0)
-		die(EXIT_USAGE, "upload: %s: %s", argv[optind],
-		    strerror(errno));
+	} else if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) < 0)
+		die(EXIT_USAGE, "upload: %s: %s", path, strerror(errno));
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
-		die(EXIT_USAGE, "upload: %s is not a regular file",
-		    argv[optind]);
+		die(EXIT_USAGE, "upload: %s is not a regular file (use - and "
+		    "standard input for a pipe)", path);
 	if (st.st_size == 0)
-		die(EXIT_USAGE, "upload: %s is empty", argv[optind]);
-	fname = (p = strrchr(argv[optind], '/')) != NULL ? p + 1 :
-	    argv[optind];
+		die(EXIT_USAGE, "upload: %s is empty", path);
+	if (fname == NULL)
+		fname = (p = strrchr(path, '/')) != NULL ? p + 1 : path;
+	if (*fname == '\0')
+		die(EXIT_USAGE, "upload: --name wants a name");
 	if (msg != NULL && strlen(msg) >= sizeof comment)
 		die(EXIT_USAGE, "upload: the comment is too long");
-	setup_network();
+	network();
 
 	/* 1: where to send the bytes. */
 	snprintf(size, sizeof size, "%lld", (long long)st.st_size);
@@ -523,7 +494,7 @@ cmd_upload(int argc, char **argv)
 	form_add(&n, "length", size, strlen(size));
 	k.len = n;
 	if (api_call(&api, &k) != API_OK)
-		return api_report(&api, k.method);
+		return setup_report(&cfg, &api, k.method, k.token);
 	field_or_die(k.method, "upload_url", url, sizeof url);
 	field_or_die(k.method, "file_id", file_id, sizeof file_id);
 
@@ -537,24 +508,36 @@ cmd_upload(int argc, char **argv)
 	if (api_init(&up, base, &cfg.proxy, &b, err, sizeof err) < 0)
 		die(EXIT_FAIL, "upload: %s", err);
 	/* A stall of that long fails it, however long the whole takes. */
-	up.timeout_ms = (int)secs * 1000;
+	api_set_timeout(&up, (int)secs * 1000);
 	k.method = u.path + 1;
 	k.token = NULL;
 	k.flags = API_RAW;
 	k.body = NULL;
 	k.len = (size_t)st.st_size;
 	k.fd = fd;
-	if (api_call(&up, &k) != API_OK)
-		return api_report(&up, "upload");
+	k.progress = show_progress;
+	progress.tty = isatty(2);
+	progress.t0 = now_ms();
+	if (api_call(&up, &k) != API_OK) {
+		if (progress.tty && progress.shown != 0)
+			fputc('\n', stderr);
+		return setup_report(&cfg, &up, "upload", NULL);
+	}
+	if (log_level >= LOG_DEBUG)
+		log_msg(LOG_DEBUG, "upload: %s in %.1f s (%.2f MB/s)", mb(a,
+		    sizeof a, k.len), (double)(now_ms() - progress.t0) / 1000,
+		    (double)k.len / 1000 / (double)(now_ms() - progress.t0 +
+		    1));
 	api_close(&up);
 	close(fd);
 
 	/* 3: share it. */
 	k.method = "files.completeUploadExternal";
-	k.token = cfg.bot_token;
-	k.flags = API_ONCE;
+	k.token = cfg.bot.value;
+	k.flags = api_once(k.method) ? API_ONCE : 0;
 	k.fd = -1;
 	k.body = args;
+	k.progress = NULL;
 	json_w_init(&w, comment, sizeof comment);
 	json_w_array(&w);
 	json_w_object(&w);
@@ -574,31 +557,142 @@ cmd_upload(int argc, char **argv)
 	if (thread != NULL)
 		form_add(&k.len, "thread_ts", thread, strlen(thread));
 	if (api_call(&api, &k) != API_OK)
-		return api_report(&api, k.method);
+		return setup_report(&cfg, &api, k.method, k.token);
 	printf("%s\n", file_id);
 	api_close(&api);
-	return fflush(stdout) == 0 ? EXIT_OK : EXIT_FAIL;
-usage:
-	die(EXIT_USAGE, "usage: slackbot upload -c CHANNEL [-m COMMENT] "
-	    "[-t THREAD_TS] [--timeout SECONDS] FILE");
-	return EXIT_USAGE;
+	return flushed();
 }
 
-static const struct {
+static const char version_help[] =
+"usage: slackbot version (or -V, --version)\n"
+"\n"
+"Prints slackbot's version.\n";
+
+static int
+cmd_version(int argc, char **argv)
+{
+	setup_options(argc, argv, "version", "", NULL, version_help);
+	printf("slackbot %s\n", SLACKBOT_VERSION);
+	return flushed();
+}
+
+static int	cmd_help(int, char **);
+
+static int
+cmd_run(int argc, char **argv)
+{
+	return run_main(argc, argv, &cfg);
+}
+
+static int
+cmd_check(int argc, char **argv)
+{
+	return check_main(argc, argv, &cfg);
+}
+
+static const char help_help[] =
+"usage: slackbot help [COMMAND]\n"
+"\n"
+"Says what slackbot does and how, or all about one command: the same as\n"
+"slackbot COMMAND --help.\n";
+
+static const struct command {
 	const char	*name;
 	int		(*fn)(int, char **);
+	const char	*help, *more;	/* more: NULL, or printed after */
 } commands[] = {
-	{ "api",	cmd_api },
-	{ "auth",	cmd_auth },
-	{ "post",	cmd_post },
-	{ "run",	cmd_run },
-	{ "upload",	cmd_upload },
+	{ "run",	cmd_run,	run_help,	run_options },
+	{ "auth",	cmd_auth,	auth_help,	NULL },
+	{ "check",	cmd_check,	check_help,	NULL },
+	{ "post",	cmd_post,	post_help,	NULL },
+	{ "upload",	cmd_upload,	upload_help,	NULL },
+	{ "api",	cmd_api,	api_help,	NULL },
+	{ "help",	cmd_help,	help_help,	NULL },
+	{ "version",	cmd_version,	version_help,	NULL },
 };
+
+static const char overview[] =
+"usage: slackbot [-q | -v | -vv] [--log-time] COMMAND [ARGS]\n"
+"\n"
+"Commands:\n"
+"  run [OPTIONS]         stay connected to Slack; print each event as a line\n"
+"                        of JSON, or hand it to a handler\n"
+"  auth                  check the bot token: team, bot user and bot ids\n"
+"  check [RUN OPTIONS]   check what run would use, one line per check\n"
+"  post [-c CHANNEL] [-t THREAD_TS] [TEXT...]\n"
+"                        post TEXT, or standard input, into a channel\n"
+"  upload [-c CHANNEL] [-m COMMENT] [-t THREAD_TS] [--name NAME] FILE|-\n"
+"                        upload a file, or standard input, into a channel\n"
+"  api METHOD [KEY=VALUE...]\n"
+"                        call any Web API method; print Slack's answer\n"
+"  help [COMMAND]        this text, or all about one command\n"
+"  version               print the version\n"
+"\n"
+"Options of run (slackbot help run says more):\n";
+
+static const char overview_end[] =
+"\n"
+"Options before the command: -q only errors; -v more, -vv still more (never\n"
+"secrets); --log-time puts the time (UTC) before each line of the log;\n"
+"-h, --help this text; -V, --version the version.\n"
+"\n"
+"Environment: SLACK_BOT_TOKEN or SLACK_TOKEN_FILE (xoxb-), SLACK_APP_TOKEN\n"
+"or SLACK_APP_TOKEN_FILE (xapp-, for Socket Mode), SLACK_CHANNEL,\n"
+"SLACK_API_URL, SSL_CERT_FILE, SSL_CERT_DIR, HTTPS_PROXY, NO_PROXY.\n"
+"Exit status: 0 ok, 1 failed, 2 usage or configuration, 3 token refused.\n"
+"Signals (run): TERM and INT stop it; HUP reads the token files and the\n"
+"trusted roots again and replaces the connection.  See slackbot(1).\n";
+
+static void
+print_overview(FILE *f)
+{
+	fputs(overview, f);
+	fputs(run_options, f);
+	fputs(overview_end, f);
+}
+
+static const struct command *
+find(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof commands / sizeof commands[0]; i++)
+		if (strcmp(name, commands[i].name) == 0)
+			return &commands[i];
+	return NULL;
+}
+
+static int
+cmd_help(int argc, char **argv)
+{
+	const struct command *c;
+
+	setup_options(argc, argv, "help", "", NULL, help_help);
+	if (optind == argc) {
+		print_overview(stdout);
+		return flushed();
+	}
+	if (optind + 1 != argc)
+		die(EXIT_USAGE, "help: one command at most");
+	if ((c = find(argv[optind])) == NULL)
+		die(EXIT_USAGE, "help: no command \"%s\"; slackbot help lists "
+		    "them", argv[optind]);
+	fputs(c->help, stdout);
+	if (c->more != NULL)
+		fputs(c->more, stdout);
+	return flushed();
+}
 
 int
 main(int argc, char **argv)
 {
-	size_t i;
+	static const struct option opts[] = {
+		{ "help",	no_argument,	NULL, 'h' },
+		{ "version",	no_argument,	NULL, 'V' },
+		{ "log-time",	no_argument,	NULL, 'T' },
+		{ NULL,		0,		NULL, 0 }
+	};
+	const struct command *cmd;
 	int c;
 
 	signal(SIGPIPE, SIG_IGN);
@@ -607,16 +701,15 @@ main(int argc, char **argv)
 	 * maps) to other processes of the same user, such as our handlers.
 	 */
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-	if (argc == 2 && strcmp(argv[1], "--version") == 0) {
-		printf("slackbot %s\n", SLACKBOT_VERSION);
-		return EXIT_OK;
-	}
-	if (argc == 2 && strcmp(argv[1], "--help") == 0) {
-		fputs(usage, stdout);
-		return EXIT_OK;
-	}
-	while ((c = getopt(argc, argv, "+qv")) != -1)
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+:hqvV", opts, NULL)) != -1)
 		switch (c) {
+		case 'h':
+			print_overview(stdout);
+			return flushed();
+		case 'V':
+			printf("slackbot %s\n", SLACKBOT_VERSION);
+			return flushed();
 		case 'q':
 			log_level = LOG_ERR;
 			break;
@@ -624,23 +717,21 @@ main(int argc, char **argv)
 			log_level = log_level < LOG_DEBUG ? LOG_DEBUG :
 			    LOG_TRACE;
 			break;
+		case 'T':
+			log_time = 1;
+			break;
 		default:
-			fputs(usage, stderr);
-			return EXIT_USAGE;
+			setup_bad_option("slackbot", c, argv);
 		}
-	argc -= optind;
-	argv += optind;
-	if (argc == 0) {
-		fputs(usage, stderr);
+	if (optind == argc) {
+		print_overview(stderr);
 		return EXIT_USAGE;
 	}
-	for (i = 0; i < sizeof commands / sizeof commands[0]; i++)
-		if (strcmp(argv[0], commands[i].name) == 0)
-			break;
-	if (i == sizeof commands / sizeof commands[0])
-		die(EXIT_USAGE, "unknown command \"%s\" (try slackbot --help)",
-		    argv[0]);
-	load_tokens();
-	optind = 1;
-	return commands[i].fn(argc, argv);
+	argc -= optind;
+	argv += optind;
+	if ((cmd = find(argv[0])) == NULL)
+		die(EXIT_USAGE, "unknown command \"%s\"; slackbot help lists "
+		    "them", argv[0]);
+	optind = 0;		/* getopt starts over (musl and glibc) */
+	return cmd->fn(argc, argv);
 }

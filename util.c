@@ -153,3 +153,36 @@ random_bytes(void *buf, size_t n)
 	}
 	return 0;
 }
+
+/* see util.h */
+int64_t
+backoff_ceiling(int n, int64_t first, int64_t max)
+{
+	int64_t ceiling = first;
+
+	while (n-- > 0 && ceiling < max)
+		ceiling *= 2;
+	return ceiling < max ? ceiling : max;
+}
+
+/* see util.h */
+int64_t
+backoff_ms(int n, int64_t first, int64_t max)
+{
+	int64_t ceiling = backoff_ceiling(n, first, max);
+	uint32_t r = 0;
+
+	random_bytes(&r, sizeof r);
+	return ceiling / 2 + (int64_t)(r % (uint32_t)(ceiling / 2 + 1));
+}
+
+/* see util.h */
+uint64_t
+fnv1a(uint64_t h, const void *p, size_t n)
+{
+	const unsigned char *s = p;
+
+	while (n-- > 0)
+		h = (h ^ *s++) * 0x100000001b3ull;
+	return h;
+}

@@ -21,6 +21,21 @@ int	parse_u64(const char *s, size_t n, uint64_t max, uint64_t *out);
  */
 size_t	base64_encode(char *out, size_t cap, const void *src, size_t n);
 
+/*
+ * Exponential backoff: first * 2^n milliseconds, capped at max (n from 0,
+ * the failures so far); backoff_ms() is a random time between half and
+ * all of that, which keeps many clients from coming back all at once.
+ */
+int64_t	backoff_ceiling(int n, int64_t first, int64_t max);
+int64_t	backoff_ms(int n, int64_t first, int64_t max);
+
+/*
+ * FNV-1a over p[0..n), going on from h (FNV_START for a new hash); used
+ * to recognise what was seen before, never for anything secret.
+ */
+#define FNV_START	0xcbf29ce484222325ull
+uint64_t fnv1a(uint64_t h, const void *p, size_t n);
+
 /* Milliseconds from an arbitrary start, never going back (CLOCK_MONOTONIC). */
 int64_t	now_ms(void);
 

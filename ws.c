@@ -193,6 +193,27 @@ close_allowed(int code)
 }
 
 /* see ws.h */
+const char *
+ws_opname(int op)
+{
+	switch (op) {
+	case WS_OP_CONT:
+		return "continuation";
+	case WS_OP_TEXT:
+		return "text";
+	case WS_OP_BINARY:
+		return "binary";
+	case WS_OP_CLOSE:
+		return "close";
+	case WS_OP_PING:
+		return "ping";
+	case WS_OP_PONG:
+		return "pong";
+	}
+	return "unknown";
+}
+
+/* see ws.h */
 int
 ws_partial(const struct ws *w)
 {

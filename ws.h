@@ -141,6 +141,9 @@ void	ws_init(struct ws *, unsigned char *msg, size_t cap);
  */
 int	ws_partial(const struct ws *);
 
+/* The name of an opcode ("text", "ping", ...), for the log. */
+const char *ws_opname(int op);
+
 /*
  * Writes the opening handshake for u (a ws or wss URL): GET with Host,
  * User-Agent, the extra lines (each "Name: value\r\n"; NULL for none),
