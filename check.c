@@ -58,7 +58,7 @@ field(const char *key, char *buf, size_t len)
 static int
 call(const struct config *cfg, const char *method, const char *token)
 {
-	struct api_call k = { method, token, 0, "", 0, -1, NULL };
+	struct api_call k = { method, token, API_NORETRY, "", 0, -1, NULL };
 	char a[128], b[128], c[128];
 
 	if (api_call(&api, &k) != API_OK) {
@@ -176,7 +176,9 @@ const char check_help[] =
 "staying connected, and prints one line for each check: the tokens, the\n"
 "trusted roots, the proxy, auth.test, the socket URL Slack gives (not\n"
 "used), and the handler command.  Exit status 0 when all pass, else that\n"
-"of the first failure: 1 network, 2 configuration, 3 a refused token.\n";
+"of the first failure: 1 network, 2 configuration, 3 a refused token.\n"
+"\n"
+"Options (those of run):\n";
 
 /* see check.h */
 int
@@ -188,7 +190,7 @@ check_main(int argc, char **argv, struct config *cfg)
 	char host[256];
 	struct url u;
 
-	run_parse(argc, argv, "check", cfg, &o);
+	run_parse(argc, argv, "check", check_help, cfg, &o);
 	line(EXIT_OK, "tokens", "%s%s%s%s%s; %s", cfg->bot.value ?
 	    cfg->bot.var : "", cfg->bot.value ? " (xoxb-...)" : "",
 	    cfg->bot.value && cfg->app.value ? ", " : "", cfg->app.value ?

@@ -198,24 +198,28 @@ backoff(int64_t now)
 
 /*
  * A failure about to be logged: the same words as last time lose their
- * hint (the part in parentheses at the end), which was said already.
+ * hints (the parts in parentheses), which were said already.
  */
 static const char *
 said_once(const char *why, char *buf, size_t len)
 {
-	size_t n = strlen(why);
+	size_t o = 0;
+	int depth = 0;
 
-	if (strcmp(why, run.said) != 0 || n == 0 || why[n - 1] != ')') {
+	if (strcmp(why, run.said) != 0 || strchr(why, '(') == NULL) {
 		snprintf(run.said, sizeof run.said, "%s", why);
 		return why;
 	}
-	snprintf(buf, len, "%s", why);
-	while (n > 0 && buf[n - 1] != '(')
-		n--;
-	while (n > 0 && (buf[n - 1] == '(' || buf[n - 1] == ' '))
-		n--;
-	buf[n] = '\0';
-	return n > 0 ? buf : why;
+	for (; *why != '\0' && o + 1 < len; why++) {
+		if (*why == '(' && depth++ == 0 && o > 0 && buf[o - 1] == ' ')
+			o--;
+		else if (*why == ')' && depth > 0)
+			depth--;
+		else if (depth == 0)
+			buf[o++] = *why;
+	}
+	buf[o] = '\0';
+	return buf;
 }
 
 /* Frees a slot at once: no more I/O on it. */
@@ -1282,8 +1286,8 @@ user_ids(const char *cmd, const char *list)
 
 /* see run.h */
 void
-run_parse(int argc, char **argv, const char *cmd, struct config *cfg,
-    struct run_opts *o)
+run_parse(int argc, char **argv, const char *cmd, const char *help,
+    struct config *cfg, struct run_opts *o)
 {
 	static const struct option opts[] = {
 		{ "socket",	no_argument,		NULL, 's' },
@@ -1315,7 +1319,8 @@ run_parse(int argc, char **argv, const char *cmd, struct config *cfg,
 	h->jobs = 4;
 	h->timeout_ms = 30000;
 	h->reply = REPLY_THREAD;
-	while ((c = setup_options(argc, argv, cmd, "j:", opts, run_help)) != -1)
+	while ((c = setup_options(argc, argv, cmd, "j:", opts, help,
+	    run_options)) != -1)
 		switch (c) {
 		case 's':
 		case 'r':
@@ -1419,7 +1424,7 @@ run_main(int argc, char **argv, struct config *cfg)
 	struct stat st;
 	int i;
 
-	run_parse(argc, argv, "run", cfg, &run.o);
+	run_parse(argc, argv, "run", run_help, cfg, &run.o);
 	run.cfg = cfg;
 	run.spill_fd = -1;
 	/* Opened now: a file we cannot write to is a configuration error. */

@@ -24,13 +24,14 @@ extern const char run_help[];
 extern const char run_options[];
 
 /*
- * Parses run's options (argv[0] is the command's name, cmd) into o and
- * checks them against the tokens in cfg (read here): the transport they
- * allow, the bot token that answers need.  Dies with status 2 on a
- * mistake, after one line that says which.
+ * Parses run's options (argv[0] is the command's name, cmd; help, then
+ * run_options, is what --help prints) into o and checks them against the
+ * tokens in cfg (read here): the transport they allow, the bot token that
+ * answers need.  Dies with status 2 on a mistake, after one line that
+ * says which.
  */
-void	run_parse(int argc, char **argv, const char *cmd, struct config *cfg,
-	    struct run_opts *o);
+void	run_parse(int argc, char **argv, const char *cmd, const char *help,
+	    struct config *cfg, struct run_opts *o);
 
 /*
  * Runs until SIGTERM or SIGINT; returns the exit status: 0, or 1 when

@@ -241,11 +241,11 @@ setup_report(const struct config *cfg, const struct api *a,
 void
 setup_bad_option(const char *cmd, int c, char **argv)
 {
-	const char *arg = optind > 0 ? argv[optind - 1] : "?";
+	const char *arg = optind > 0 ? argv[optind - 1] : NULL;
 	char shortopt[3] = { '-', (char)optopt, '\0' };
 
 	/* A short option inside a cluster ("-qx") is named alone. */
-	if (optopt != 0 && arg[0] == '-' && arg[1] != '-')
+	if (arg == NULL || (optopt != 0 && arg[0] == '-' && arg[1] != '-'))
 		arg = shortopt;
 	if (strcmp(cmd, "slackbot") == 0)
 		cmd = "";
@@ -257,7 +257,7 @@ setup_bad_option(const char *cmd, int c, char **argv)
 /* see setup.h */
 int
 setup_options(int argc, char **argv, const char *cmd, const char *shortopts,
-    const struct option *longopts, const char *help)
+    const struct option *longopts, const char *help, const char *more)
 {
 	static struct option all[32];
 	static char sh[64];
@@ -277,6 +277,8 @@ setup_options(int argc, char **argv, const char *cmd, const char *shortopts,
 	switch (c = getopt_long(argc, argv, sh, all, NULL)) {
 	case 'h':
 		fputs(help, stdout);
+		if (more != NULL)
+			fputs(more, stdout);
 		exit(fflush(stdout) == 0 ? EXIT_OK : EXIT_FAIL);
 	case '?':
 	case ':':

@@ -102,7 +102,7 @@ cmd_auth(int argc, char **argv)
 	struct api_call k = { "auth.test", NULL, 0, "", 0, -1, NULL };
 	char a[256], b[256];
 
-	setup_options(argc, argv, "auth", "", NULL, auth_help);
+	setup_options(argc, argv, "auth", "", NULL, auth_help, NULL);
 	if (optind != argc)
 		die(EXIT_USAGE, "auth: no arguments wanted (slackbot help auth)");
 	k.token = need_bot_token();
@@ -171,7 +171,7 @@ cmd_post(int argc, char **argv)
 	int c, i, t;
 
 	while ((c = setup_options(argc, argv, "post", "c:t:", NULL,
-	    post_help)) != -1)
+	    post_help, NULL)) != -1)
 		switch (c) {
 		case 'c':
 			channel = optarg;
@@ -258,7 +258,7 @@ cmd_api(int argc, char **argv)
 	size_t n = 0;
 	int i;
 
-	setup_options(argc, argv, "api", "", NULL, api_help);
+	setup_options(argc, argv, "api", "", NULL, api_help, NULL);
 	if (optind >= argc)
 		die(EXIT_USAGE, "api: which method? (slackbot help api)");
 	k.method = argv[optind];
@@ -434,7 +434,7 @@ cmd_upload(int argc, char **argv)
 	int c, fd;
 
 	while ((c = setup_options(argc, argv, "upload", "c:m:t:", opts,
-	    upload_help)) != -1)
+	    upload_help, NULL)) != -1)
 		switch (c) {
 		case 'c':
 			channel = optarg;
@@ -571,7 +571,7 @@ static const char version_help[] =
 static int
 cmd_version(int argc, char **argv)
 {
-	setup_options(argc, argv, "version", "", NULL, version_help);
+	setup_options(argc, argv, "version", "", NULL, version_help, NULL);
 	printf("slackbot %s\n", SLACKBOT_VERSION);
 	return flushed();
 }
@@ -603,7 +603,7 @@ static const struct command {
 } commands[] = {
 	{ "run",	cmd_run,	run_help,	run_options },
 	{ "auth",	cmd_auth,	auth_help,	NULL },
-	{ "check",	cmd_check,	check_help,	NULL },
+	{ "check",	cmd_check,	check_help,	run_options },
 	{ "post",	cmd_post,	post_help,	NULL },
 	{ "upload",	cmd_upload,	upload_help,	NULL },
 	{ "api",	cmd_api,	api_help,	NULL },
@@ -667,7 +667,7 @@ cmd_help(int argc, char **argv)
 {
 	const struct command *c;
 
-	setup_options(argc, argv, "help", "", NULL, help_help);
+	setup_options(argc, argv, "help", "", NULL, help_help, NULL);
 	if (optind == argc) {
 		print_overview(stdout);
 		return flushed();
