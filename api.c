@@ -80,9 +80,9 @@ hint(const char *e)
 	return -1;
 }
 
-/* see api.h */
-int
-api_fatal_error(const char *e)
+/* Is e one of Slack's token errors, that restarting will not fix? */
+static int
+fatal(const char *e)
 {
 	int i = hint(e);
 
@@ -135,6 +135,30 @@ api_set_timeout(struct api *a, int ms)
 }
 
 /* see api.h */
+void
+api_unused(struct api *a)
+{
+	memset(a, 0, sizeof *a);
+	a->c.fd = -1;
+}
+
+/* see api.h */
+int
+api_fd(const struct api *a)
+{
+	return conn_fd(&a->c);
+}
+
+/* see api.h */
+void
+api_drop(struct api *a)
+{
+	if (conn_state(&a->c) == CONN_OPEN)
+		conn_close(&a->c);
+	conn_reset(&a->c);
+}
+
+/* see api.h */
 int
 api_busy(const struct api *a)
 {
@@ -182,7 +206,7 @@ retry_or_fail(struct api *a, int64_t now, int may_have_acted)
 {
 	int64_t delay;
 
-	if (a->c.state != CONN_IDLE)
+	if (conn_state(&a->c) != CONN_IDLE)
 		conn_reset(&a->c);
 	if (a->call->flags & API_NORETRY) {
 		done(a, API_FAIL);
@@ -231,7 +255,7 @@ rl_slot(struct api *a, const char *method, int make, int64_t now)
 static void
 rate_limited(struct api *a, int64_t now)
 {
-	long s = a->c.resp.retry_after;
+	long s = a->resp.retry_after;
 	int asked = s >= 0;
 	int64_t *until;
 
@@ -242,7 +266,7 @@ rate_limited(struct api *a, int64_t now)
 		    "(%s %ld s)", asked ? "Retry-After:" : "no Retry-After, "
 		    "waiting", s);
 		a->retry_at = now + (int64_t)s * 1000;
-		if (a->c.state != CONN_OPEN)
+		if (conn_state(&a->c) != CONN_OPEN)
 			conn_reset(&a->c);
 		done(a, API_LIMITED);
 		return;
@@ -303,7 +327,8 @@ send_request(struct api *a, int64_t now)
 	struct http_req rq;
 	struct url u;
 	char path[sizeof a->prefix + RESPONSE_URL_MAX];
-	size_t n;
+	unsigned char *head;
+	size_t n, room;
 
 	memset(&u, 0, sizeof u);
 	u.host = a->host;
@@ -321,7 +346,8 @@ send_request(struct api *a, int64_t now)
 	    k->flags & API_RAW ? "application/octet-stream" :
 	    "application/x-www-form-urlencoded";
 	rq.clen = (long long)k->len;
-	n = http_req_head((char *)a->c.obuf, a->c.ocap, &rq);
+	head = conn_wbuf(&a->c, &room);
+	n = http_req_head((char *)head, room, &rq);
 	if (n == 0 || u.pathlen >= sizeof path) {
 		snprintf(a->error, sizeof a->error, "request head does not "
 		    "fit");
@@ -335,16 +361,15 @@ send_request(struct api *a, int64_t now)
 		done(a, API_FAIL);
 		return;
 	}
-	a->c.olen = n;
-	a->c.ooff = 0;
+	conn_wrote(&a->c, n);
 	a->sent = 0;
 	a->head_sent = 0;
 	a->reply_seen = 0;
 	a->len = 0;
-	http_resp_init(&a->c.resp, 0);
-	if (a->c.reused++ > 0)
+	http_resp_init(&a->resp, 0);
+	if (a->reused++ > 0)
 		log_msg(LOG_DEBUG, "%s: request %d on the connection to %s",
-		    name(a), a->c.reused, a->host);
+		    name(a), a->reused, a->host);
 	a->state = A_SEND;
 	a->deadline = now + a->timeout_ms;
 	send_more(a, now);
@@ -357,7 +382,7 @@ unsent(const struct api *a)
 	int n = 0;
 
 	/* TIOCOUTQ on a TCP socket: bytes not yet acknowledged by the peer. */
-	if (a->c.fd < 0 || ioctl(a->c.fd, TIOCOUTQ, &n) < 0)
+	if (conn_fd(&a->c) < 0 || ioctl(conn_fd(&a->c), TIOCOUTQ, &n) < 0)
 		return 0;
 	return n;
 }
@@ -418,28 +443,28 @@ begin(struct api *a, int64_t now)
 	 * taken in already: then nothing is left to poll for, but the TLS
 	 * engine holds its reply, and pumping it makes the close show.
 	 */
-	if (a->c.state == CONN_OPEN) {
-		p.fd = a->c.fd;
+	if (conn_state(&a->c) == CONN_OPEN) {
+		p.fd = conn_fd(&a->c);
 		p.events = POLLIN;
 		if (poll(&p, 1, 0) <= 0)
 			p.revents = 0;
 		conn_io(&a->c, p.revents, now);
-		if (a->c.state != CONN_OPEN || conn_eof(&a->c) ||
+		if (conn_state(&a->c) != CONN_OPEN || conn_eof(&a->c) ||
 		    conn_peek(&a->c, &(size_t){ 0 }) != NULL) {
 			log_msg(LOG_DEBUG, "the connection to %s was closed; "
 			    "opening a new one", a->host);
 			conn_reset(&a->c);
 		}
 	}
-	if (a->c.state == CONN_OPEN) {
+	if (conn_state(&a->c) == CONN_OPEN) {
 		send_request(a, now);
 		return;
 	}
 	conn_reset(&a->c);
-	a->c.reused = 0;
+	a->reused = 0;
 	a->state = A_CONNECT;
 	if (conn_open(&a->c, a->host, a->port, a->px, CONNECT_MS) < 0) {
-		snprintf(a->error, sizeof a->error, "%s", a->c.err);
+		snprintf(a->error, sizeof a->error, "%s", conn_error(&a->c));
 		retry_or_fail(a, now, 0);
 	}
 }
@@ -468,7 +493,7 @@ api_field(const struct api *a, const char *key)
 static void
 finish(struct api *a, int64_t now)
 {
-	const struct http_resp *r = &a->c.resp;
+	const struct http_resp *r = &a->resp;
 	const char *ctype;
 	size_t clen = 0;
 	int i, ok = 0;
@@ -544,14 +569,14 @@ finish(struct api *a, int64_t now)
 	else
 		snprintf(a->error, sizeof a->error, "Slack said %s",
 		    a->slack_error);
-	done(a, api_fatal_error(a->slack_error) ? API_FATAL : API_FAIL);
+	done(a, fatal(a->slack_error) ? API_FATAL : API_FAIL);
 }
 
 /* Feeds what arrived to the response parser. */
 static void
 receive(struct api *a, int64_t now)
 {
-	struct http_resp *r = &a->c.resp;
+	struct http_resp *r = &a->resp;
 	const unsigned char *p;
 	const char *body;
 	size_t n, used, blen;
@@ -592,13 +617,13 @@ receive(struct api *a, int64_t now)
 	}
 	if (!conn_eof(&a->c))
 		return;
-	if (a->c.state != CONN_FAILED && http_resp_eof(r) == HTTP_DONE) {
+	if (conn_state(&a->c) != CONN_FAILED && http_resp_eof(r) == HTTP_DONE) {
 		finish(a, now);
 		return;
 	}
-	snprintf(a->error, sizeof a->error, "%s", a->c.state == CONN_FAILED ||
-	    a->c.peer_closed ? a->c.err : "connection lost");
-	if (a->reply_seen && a->c.peer_closed)
+	snprintf(a->error, sizeof a->error, "%s", conn_state(&a->c) == CONN_FAILED ||
+	    conn_peer_closed(&a->c) ? conn_error(&a->c) : "connection lost");
+	if (a->reply_seen && conn_peer_closed(&a->c))
 		snprintf(a->error, sizeof a->error, "%s closed the connection "
 		    "in the middle of its answer", a->host);
 	forget(a);
@@ -614,10 +639,10 @@ api_io(struct api *a, short revents, int64_t now)
 	switch (a->state) {
 	case A_IDLE:
 		/* Notice a server closing the idle connection. */
-		if (a->c.state == CONN_OPEN || a->c.state == CONN_CLOSING) {
+		if (conn_state(&a->c) == CONN_OPEN || conn_state(&a->c) == CONN_CLOSING) {
 			conn_io(&a->c, revents, now);
-			if (conn_eof(&a->c) || a->c.state != CONN_OPEN)
-				if (a->c.state != CONN_CLOSING)
+			if (conn_eof(&a->c) || conn_state(&a->c) != CONN_OPEN)
+				if (conn_state(&a->c) != CONN_CLOSING)
 					conn_reset(&a->c);
 		}
 		break;
@@ -630,7 +655,7 @@ api_io(struct api *a, short revents, int64_t now)
 		if (st == CONN_OPEN)
 			send_request(a, now);
 		else if (st == CONN_FAILED) {
-			snprintf(a->error, sizeof a->error, "%s", a->c.err);
+			snprintf(a->error, sizeof a->error, "%s", conn_error(&a->c));
 			retry_or_fail(a, now, 0);
 		}
 		break;
@@ -680,7 +705,7 @@ api_want(const struct api *a, short *events, int64_t *wake)
 		*wake = a->wake;
 		return -1;
 	case A_CONNECT:
-		*wake = a->c.deadline;
+		*wake = conn_deadline(&a->c);
 		break;
 	case A_SEND:
 	case A_RECV:
@@ -689,16 +714,16 @@ api_want(const struct api *a, short *events, int64_t *wake)
 			*wake = a->t_sample;
 		break;
 	case A_IDLE:
-		if (a->c.state == CONN_CLOSING)
-			*wake = a->c.deadline;
+		if (conn_state(&a->c) == CONN_CLOSING)
+			*wake = conn_deadline(&a->c);
 		break;
 	}
-	if (a->c.fd < 0 || a->c.state == CONN_IDLE || a->c.state == CONN_FAILED)
+	if (conn_fd(&a->c) < 0 || conn_state(&a->c) == CONN_IDLE || conn_state(&a->c) == CONN_FAILED)
 		return -1;
 	*events = conn_want(&a->c, 0);
 	if (a->state == A_IDLE || a->state == A_RECV || a->state == A_SEND)
 		*events |= POLLIN;
-	return a->c.fd;
+	return conn_fd(&a->c);
 }
 
 /*
@@ -767,13 +792,13 @@ api_close(struct api *a)
 	struct pollfd p;
 	int64_t end = now_ms() + 2000;
 
-	if (a->c.state != CONN_OPEN) {
+	if (conn_state(&a->c) != CONN_OPEN) {
 		conn_reset(&a->c);
 		return;
 	}
 	conn_close(&a->c);
-	while (a->c.state == CONN_CLOSING && now_ms() < end) {
-		p.fd = a->c.fd;
+	while (conn_state(&a->c) == CONN_CLOSING && now_ms() < end) {
+		p.fd = conn_fd(&a->c);
 		p.events = conn_want(&a->c, 0) | POLLIN;
 		if (wait_for(&p, end) < 0)
 			break;

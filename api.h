@@ -88,6 +88,8 @@ struct api {
 	/* Private. */
 	int		 state;
 	struct conn	 c;
+	struct http_resp resp;		/* the answer being read */
+	int		 reused;	/* requests on this connection before */
 	const struct proxy *px;
 	char		 host[256];
 	unsigned	 port;
@@ -125,6 +127,21 @@ int	api_init(struct api *, const char *base, const struct proxy *px,
  */
 void	api_set_timeout(struct api *, int ms);
 
+/*
+ * A client that makes no call (and has no descriptor) until api_init():
+ * for one set up only when it is first needed.
+ */
+void	api_unused(struct api *);
+
+/* The descriptor of its connection, or -1. */
+int	api_fd(const struct api *);
+
+/*
+ * Closes the connection at once (close_notify if it can go, without
+ * waiting for the server's).  Does not block.
+ */
+void	api_drop(struct api *);
+
 /* Starts a call; the client must be idle and call must outlive it. */
 void	api_start(struct api *, const struct api_call *);
 
@@ -159,9 +176,6 @@ void	api_close(struct api *);
 
 /* Index of a top-level member of the answer, or -1. */
 int	api_field(const struct api *, const char *key);
-
-/* 1 for Slack's token errors that make restarting pointless. */
-int	api_fatal_error(const char *slack_error);
 
 /*
  * 1 for the methods that post or share something (chat.*, completing an

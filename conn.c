@@ -262,7 +262,6 @@ conn_reset(struct conn *c)
 	c->fd = -1;
 	c->state = CONN_IDLE;
 	c->olen = c->ooff = 0;
-	c->reused = 0;
 	c->peer_closed = 0;
 	c->err[0] = '\0';
 }
@@ -352,7 +351,7 @@ conn_open(struct conn *c, const char *host, unsigned port,
 	c->t_open = now_ms();
 	c->deadline = c->t_open + timeout_ms;
 	c->naddr = c->cur = 0;
-	http_resp_init(&c->resp, HTTP_CONNECT);
+	http_resp_init(&c->proxy, HTTP_CONNECT);
 
 	/* With a proxy, only the proxy's name is resolved here. */
 	if (px != NULL) {
@@ -538,17 +537,17 @@ proxy_read(struct conn *c)
 	if (r == 0)
 		return fail(c, "proxy for %s closed the connection without "
 		    "answering CONNECT", dest(c, where, sizeof where));
-	used = http_resp_feed(&c->resp, buf, (size_t)r, &body, &blen);
-	if (c->resp.state == HTTP_FAILED)
+	used = http_resp_feed(&c->proxy, buf, (size_t)r, &body, &blen);
+	if (c->proxy.state == HTTP_FAILED)
 		return fail(c, "proxy for %s sent a malformed answer: %s",
 		    dest(c, where, sizeof where),
-		    http_strerror(c->resp.err));
-	if (c->resp.state == HTTP_HEAD)
+		    http_strerror(c->proxy.err));
+	if (c->proxy.state == HTTP_HEAD)
 		return 0;
-	if (c->resp.status / 100 != 2)
+	if (c->proxy.status / 100 != 2)
 		return fail(c, "proxy refused the tunnel to %s: HTTP %d%s",
-		    dest(c, where, sizeof where), c->resp.status,
-		    c->resp.status == 407 ? " (proxy authentication "
+		    dest(c, where, sizeof where), c->proxy.status,
+		    c->proxy.status == 407 ? " (proxy authentication "
 		    "required: put user:password in HTTPS_PROXY)" : "");
 	if (used != (size_t)r)
 		return fail(c, "proxy for %s sent data after its answer",
@@ -758,4 +757,31 @@ const char *
 conn_error(const struct conn *c)
 {
 	return c->err;
+}
+
+/* see conn.h */
+unsigned char *
+conn_wbuf(struct conn *c, size_t *room)
+{
+	if (c->ooff > 0) {
+		memmove(c->obuf, c->obuf + c->ooff, c->olen - c->ooff);
+		c->olen -= c->ooff;
+		c->ooff = 0;
+	}
+	*room = c->ocap - c->olen;
+	return c->obuf + c->olen;
+}
+
+/* see conn.h */
+void
+conn_wrote(struct conn *c, size_t n)
+{
+	c->olen += n;
+}
+
+/* see conn.h */
+int
+conn_peer_closed(const struct conn *c)
+{
+	return c->peer_closed;
 }

@@ -40,6 +40,7 @@ struct proxy {
 
 #define CONN_ADDRS	4	/* addresses tried per host name */
 
+/* Private: callers go through the functions below. */
 struct conn {
 	int		 fd;
 	int		 state;
@@ -47,7 +48,6 @@ struct conn {
 	char		 host[256];	/* the TLS server name */
 	unsigned	 port;
 	const struct proxy *px;		/* tunnel through it, or NULL */
-	int		 reused;	/* requests carried before this one */
 	int		 peer_closed;	/* TLS ended (err says how) */
 
 	/* Addresses from the resolver, tried in order. */
@@ -61,8 +61,8 @@ struct conn {
 	unsigned char	*obuf;
 	size_t		 ocap, olen, ooff;
 
-	/* The proxy's answer is parsed here; afterwards, the caller's. */
-	struct http_resp resp;
+	/* The proxy's answer to CONNECT. */
+	struct http_resp proxy;
 	struct tls	 tls;
 	char		 err[320];
 };
@@ -113,6 +113,16 @@ void	conn_consume(struct conn *, size_t n);
  * of them (nothing is queued then).  Bytes leave at the next conn_io().
  */
 int	conn_write(struct conn *, const void *data, size_t n);
+
+/*
+ * To build outgoing bytes in place: the free end of obuf and its room
+ * (*room); conn_wrote() then queues the n bytes written there.
+ */
+unsigned char *conn_wbuf(struct conn *, size_t *room);
+void	conn_wrote(struct conn *, size_t n);
+
+/* 1 once the peer has ended the connection (cleanly or not). */
+int	conn_peer_closed(const struct conn *);
 
 /* Free room in obuf, and bytes still queued. */
 size_t	conn_room(const struct conn *);

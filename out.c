@@ -108,7 +108,7 @@ out_init(const char *base, const struct proxy *px, const char *token,
 	out.interval = rate > 0 ? 1000 / rate : 0;
 	out.rtm = rtm_send;
 	/* The response_url client is set up for each host it meets. */
-	out.hook.a.c.fd = -1;
+	api_unused(&out.hook.a);
 	return api_init(&out.api.a, base, px, &b, err, errlen);
 }
 
@@ -299,10 +299,7 @@ hook_client(struct client *c, const char *url, const char **path)
 		return -1;
 	if (strncmp(c->base, url, n) == 0 && c->base[n] == '\0')
 		return 0;
-	/* close_notify goes if it can; the loop does not wait for it. */
-	if (c->a.c.state == CONN_OPEN)
-		conn_close(&c->a.c);
-	conn_reset(&c->a.c);
+	api_drop(&c->a);
 	memcpy(c->base, url, n);
 	c->base[n] = '\0';
 	if (api_init(&c->a, c->base, out.px, &b, err, sizeof err) < 0) {
@@ -538,7 +535,7 @@ out_io(const struct pollfd *pfd, int n, int64_t now)
 	for (i = 0; i < 2; i++) {
 		rev = 0;
 		for (j = 0; j < n; j++)
-			if (pfd[j].fd == cl[i]->a.c.fd && pfd[j].fd >= 0)
+			if (pfd[j].fd == api_fd(&cl[i]->a) && pfd[j].fd >= 0)
 				rev = pfd[j].revents;
 		if (api_busy(&cl[i]->a) || rev != 0)
 			api_io(&cl[i]->a, rev, now);

@@ -68,13 +68,6 @@ sig_stopping(void)
 }
 
 /* see sig.h */
-void
-sig_stop(void)
-{
-	stopping = 1;
-}
-
-/* see sig.h */
 unsigned
 sig_take(void)
 {

@@ -30,9 +30,6 @@ int	sig_fd(void);
 /* 1 once SIGTERM or SIGINT has arrived. */
 int	sig_stopping(void);
 
-/* Asks for a stop as if SIGTERM had come (no signal is sent). */
-void	sig_stop(void);
-
 /*
  * Empties the pipe (one read) and returns the SIG_* of what arrived since
  * the last call.

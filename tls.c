@@ -446,13 +446,6 @@ tls_state(const struct tls *t)
 	return t->state;
 }
 
-/* see tls.h */
-int
-tls_error(const struct tls *t)
-{
-	return t->err;
-}
-
 static const struct {
 	int		 code;
 	const char	*words;		/* %s: the host name */

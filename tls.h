@@ -24,7 +24,7 @@ enum {
 	TLS_OPEN,	/* handshake done */
 	TLS_CLOSING,	/* tls_close() called; close_notify on its way */
 	TLS_CLOSED,	/* orderly end: close_notify seen (or ours answered) */
-	TLS_FAILED	/* see tls_error() */
+	TLS_FAILED	/* see tls_strerror() */
 };
 
 /* Errors of our own, beside BearSSL's codes (which are all below 1024). */
@@ -73,7 +73,7 @@ void	tls_init(struct tls *, unsigned char *buf, size_t len, int bidi);
 /*
  * Starts a new session on fd (connected or connecting, non-blocking) with
  * host as the server name; forgets the previous session entirely.
- * Returns 0, or -1 with tls_error() set.
+ * Returns 0, or -1 (tls_strerror() says why).
  */
 int	tls_start(struct tls *, int fd, const char *host);
 
@@ -108,8 +108,8 @@ void	tls_flush(struct tls *);
 /* Starts an orderly close: sends close_notify, waits for the peer's. */
 void	tls_close(struct tls *);
 
+/* The state: TLS_HANDSHAKE ... TLS_FAILED. */
 int	tls_state(const struct tls *);
-int	tls_error(const struct tls *);
 
 /*
  * The failure in words, with BearSSL's number, for one log line:

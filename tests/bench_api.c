@@ -77,7 +77,7 @@ main(int argc, char **argv)
 	static const char msg[] = "{\"channel\":\"C0GENERAL1\",\"text\":"
 	    "\"build 42 passed\"}";
 	struct api_call k = { "chat.postMessage", NULL, API_JSON | API_ONCE,
-	    msg, sizeof msg - 1, -1 };
+	    msg, sizeof msg - 1, -1, NULL };
 	struct api_buf b = API_BUF(tlsbuf, out, body, tok);
 	double hs[64], rate[64];
 	struct timespec t0, t1;
@@ -103,7 +103,7 @@ main(int argc, char **argv)
 		clock_gettime(CLOCK_MONOTONIC, &t0);
 		conns = 0;
 		for (i = 0; i < posts; i++) {
-			if (api.c.state != CONN_OPEN)
+			if (conn_state(&api.c) != CONN_OPEN)
 				conns++;
 			if (api_call(&api, &k) != API_OK) {
 				fprintf(stderr, "bench_api: %s\n", api.error);
