@@ -184,6 +184,65 @@ def wait_until(predicate, timeout=5.0, what="condition", step=0.02):
         time.sleep(step)
 
 
+# How much later than its due time a timer may fire, or an answer arrive,
+# when the machine is busy (other builds and tests on two cores).  Tests
+# never hold an upper bound on a wait tighter than the product's own
+# figure plus LATE; lower bounds ("not before 1 s") need no allowance,
+# as nothing can come early.
+LATE = 3.0
+
+
+def complete_lines(path):
+    """The lines of a file another process may be appending to: only
+    those it has finished (ended with a newline); [] while it does not
+    exist."""
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+    except FileNotFoundError:
+        return []
+    return data[:data.rfind(b"\n") + 1].decode("utf-8",
+                                                "replace").splitlines()
+
+
+def wait_file(path, timeout=10.0, what=None):
+    """The text of a file once it holds a complete line (a writer that
+    renames a finished temporary file into place, or one that ends with a
+    newline); fails after `timeout` seconds."""
+    lines = wait_until(lambda: complete_lines(path), timeout,
+                       what or "a complete line in %s" % path)
+    return "\n".join(lines)
+
+
+def put_file(path, text=""):
+    """Writes a file whole, as the other side sees it: a temporary file
+    renamed into place."""
+    tmp = "%s.tmp.%d" % (path, os.getpid())
+    with open(tmp, "w") as f:
+        f.write(text)
+    os.rename(tmp, path)
+    return path
+
+
+def wait_steady(value, quiet=1.0, timeout=15.0, what="value"):
+    """Polls value() until it has not changed for `quiet` seconds; returns
+    it.  For counts that grow and then must stop (acks while a reader is
+    blocked): the caller then checks that they stay put."""
+    end = time.monotonic() + timeout
+    last, since = value(), time.monotonic()
+    while True:
+        time.sleep(0.05)
+        v = value()
+        now = time.monotonic()
+        if v != last:
+            last, since = v, now
+        elif now - since >= quiet:
+            return v
+        if now > end:
+            raise AssertionError("%s still changing after %.1f s (now %r)" %
+                                 (what, timeout, v))
+
+
 def assert_no_secret(secret, *texts):
     """Fails when `secret` appears in any text given or in anything
     captured from slackbot in this test (stdout, stderr)."""
