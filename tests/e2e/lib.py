@@ -172,7 +172,7 @@ def ok(cond, what="condition is false"):
         raise AssertionError(what)
 
 
-def wait_until(predicate, timeout=5.0, what="condition", step=0.02):
+def wait_until(predicate, timeout=10.0, what="condition", step=0.02):
     """Polls predicate() until it is true; returns its value or fails."""
     end = time.monotonic() + timeout
     while True:
@@ -430,7 +430,7 @@ class Bot:
         with self._errlock:
             return "".join(self._err)
 
-    def readline(self, timeout=5.0):
+    def readline(self, timeout=10.0):
         """The next stdout line; raises AssertionError on timeout or EOF."""
         try:
             line = self._q.get(timeout=timeout)
@@ -444,13 +444,13 @@ class Bot:
         self.lines.append(line)
         return line
 
-    def readlines(self, n, timeout=5.0):
+    def readlines(self, n, timeout=10.0):
         """The next n stdout lines, all within `timeout` seconds."""
         end = time.monotonic() + timeout
         return [self.readline(max(0.0, end - time.monotonic()))
                 for _ in range(n)]
 
-    def expect(self, match, timeout=5.0):
+    def expect(self, match, timeout=10.0):
         """Reads lines until one matches (a regular expression searched in
         the line, or a predicate); returns it."""
         end = time.monotonic() + timeout
@@ -465,7 +465,7 @@ class Bot:
             if test(line):
                 return line
 
-    def expect_stderr(self, pattern, timeout=5.0):
+    def expect_stderr(self, pattern, timeout=10.0):
         """Waits until stderr matches the regular expression."""
         return wait_until(lambda: re.search(pattern, self.stderr()), timeout,
                           "stderr matching %r" % pattern)
