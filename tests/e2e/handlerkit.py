@@ -11,11 +11,14 @@ Every bot started here is stopped at the end of the test, and then the
 test fails if a token appears in anything slackbot printed.
 """
 
+import fcntl
 import itertools
 import os
 import shutil
 import signal
+import struct
 import tempfile
+import termios
 import time
 
 import lib
@@ -70,6 +73,14 @@ def tmpdir():
     d = tempfile.mkdtemp(prefix="slackbot-handlers-")
     lib.cleanup(lambda: shutil.rmtree(d, ignore_errors=True))
     return d
+
+
+# A shell function for handler scripts that leave notes for the test:
+# `put FILE TEXT` writes FILE whole (a temporary file renamed into place),
+# so that the test, waiting with lib.wait_file(), never reads it half
+# written.
+SH_PUT = r"""put() { printf '%s\n' "$2" > "$1.tmp.$$" && mv -f "$1.tmp.$$" "$1"; }
+"""
 
 
 def script(d, name, text):
@@ -136,6 +147,23 @@ def kill_group_later(pgid):
         except (ProcessLookupError, PermissionError):
             pass
     lib.cleanup(kill)
+
+
+def pipe_bytes(pid):
+    """How many bytes wait in the pipe that is process pid's standard
+    input (0 once it is gone).  A full pipe holds less than its 64 KiB
+    when the writes did not fill whole pages."""
+    try:
+        fd = os.open("/proc/%d/fd/0" % pid, os.O_RDONLY | os.O_NONBLOCK)
+    except OSError:
+        return 0
+    try:
+        return struct.unpack("i", fcntl.ioctl(fd, termios.FIONREAD,
+                                              b"\0" * 4))[0]
+    except OSError:
+        return 0
+    finally:
+        os.close(fd)
 
 
 def percentile(values, p):

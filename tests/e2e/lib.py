@@ -172,7 +172,7 @@ def ok(cond, what="condition is false"):
         raise AssertionError(what)
 
 
-def wait_until(predicate, timeout=5.0, what="condition", step=0.02):
+def wait_until(predicate, timeout=10.0, what="condition", step=0.02):
     """Polls predicate() until it is true; returns its value or fails."""
     end = time.monotonic() + timeout
     while True:
@@ -182,6 +182,65 @@ def wait_until(predicate, timeout=5.0, what="condition", step=0.02):
         if time.monotonic() > end:
             raise AssertionError("%s not reached in %.1f s" % (what, timeout))
         time.sleep(step)
+
+
+# How much later than its due time a timer may fire, or an answer arrive,
+# when the machine is busy (other builds and tests on two cores).  Tests
+# never hold an upper bound on a wait tighter than the product's own
+# figure plus LATE; lower bounds ("not before 1 s") need no allowance,
+# as nothing can come early.
+LATE = 3.0
+
+
+def complete_lines(path):
+    """The lines of a file another process may be appending to: only
+    those it has finished (ended with a newline); [] while it does not
+    exist."""
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+    except FileNotFoundError:
+        return []
+    return data[:data.rfind(b"\n") + 1].decode("utf-8",
+                                                "replace").splitlines()
+
+
+def wait_file(path, timeout=10.0, what=None):
+    """The text of a file once it holds a complete line (a writer that
+    renames a finished temporary file into place, or one that ends with a
+    newline); fails after `timeout` seconds."""
+    lines = wait_until(lambda: complete_lines(path), timeout,
+                       what or "a complete line in %s" % path)
+    return "\n".join(lines)
+
+
+def put_file(path, text=""):
+    """Writes a file whole, as the other side sees it: a temporary file
+    renamed into place."""
+    tmp = "%s.tmp.%d" % (path, os.getpid())
+    with open(tmp, "w") as f:
+        f.write(text)
+    os.rename(tmp, path)
+    return path
+
+
+def wait_steady(value, quiet=1.0, timeout=15.0, what="value"):
+    """Polls value() until it has not changed for `quiet` seconds; returns
+    it.  For counts that grow and then must stop (acks while a reader is
+    blocked): the caller then checks that they stay put."""
+    end = time.monotonic() + timeout
+    last, since = value(), time.monotonic()
+    while True:
+        time.sleep(0.05)
+        v = value()
+        now = time.monotonic()
+        if v != last:
+            last, since = v, now
+        elif now - since >= quiet:
+            return v
+        if now > end:
+            raise AssertionError("%s still changing after %.1f s (now %r)" %
+                                 (what, timeout, v))
 
 
 def assert_no_secret(secret, *texts):
@@ -371,7 +430,7 @@ class Bot:
         with self._errlock:
             return "".join(self._err)
 
-    def readline(self, timeout=5.0):
+    def readline(self, timeout=10.0):
         """The next stdout line; raises AssertionError on timeout or EOF."""
         try:
             line = self._q.get(timeout=timeout)
@@ -385,13 +444,13 @@ class Bot:
         self.lines.append(line)
         return line
 
-    def readlines(self, n, timeout=5.0):
+    def readlines(self, n, timeout=10.0):
         """The next n stdout lines, all within `timeout` seconds."""
         end = time.monotonic() + timeout
         return [self.readline(max(0.0, end - time.monotonic()))
                 for _ in range(n)]
 
-    def expect(self, match, timeout=5.0):
+    def expect(self, match, timeout=10.0):
         """Reads lines until one matches (a regular expression searched in
         the line, or a predicate); returns it."""
         end = time.monotonic() + timeout
@@ -406,7 +465,7 @@ class Bot:
             if test(line):
                 return line
 
-    def expect_stderr(self, pattern, timeout=5.0):
+    def expect_stderr(self, pattern, timeout=10.0):
         """Waits until stderr matches the regular expression."""
         return wait_until(lambda: re.search(pattern, self.stderr()), timeout,
                           "stderr matching %r" % pattern)

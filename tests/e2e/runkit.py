@@ -153,7 +153,7 @@ def open_ws(si, kind=None):
     return [w for w in si.ws_connections(kind) if w["closed"] is None]
 
 
-def wait_open_ws(si, n, kind=None, timeout=5.0):
+def wait_open_ws(si, n, kind=None, timeout=10.0):
     """Waits until exactly n WebSockets are open, all past hello; returns
     them."""
     def look():

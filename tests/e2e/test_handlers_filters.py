@@ -44,8 +44,8 @@ def logger_bot(si, args=(), env=None):
                       "--rate", "0"] + list(args), env=env)
 
     def runs():
-        with open(log) as f:
-            return [json.loads(x) for x in f]
+        # The log may be half way through a line: only whole ones.
+        return [json.loads(x) for x in lib.complete_lines(log)]
     return bot, runs
 
 
@@ -220,7 +220,7 @@ def rate_limited_answer_is_sent_once_after_retry_after():
     reqs = si.requests("chat.postMessage")
     eq([r["status"] for r in reqs], [429, 200])
     gap = reqs[1]["time"] - reqs[0]["time"]
-    ok(0.9 <= gap <= 2.5, "retried %.2f s after the 429" % gap)
+    ok(0.9 <= gap <= 1 + lib.LATE, "retried %.2f s after the 429" % gap)
     eq(si.posts()[0]["text"], "<@%s> said: limited" % HUMAN)
     ok(not re.search(r"not sent", bot.stderr()), "a warning for a post that "
        "went out")

@@ -150,7 +150,7 @@ def lines_that_are_no_action_are_logged_and_skipped():
                  r"\"text\":\"half",
                  r"longer than 65536 bytes; skipped"):
         bot.expect_stderr(r"pipe handler printed a line .*" + what
-                          if "longer" not in what else what, 3)
+                          if "longer" not in what else what, 10)
     ok(bot.alive(), "slackbot ended")
 
 
@@ -221,39 +221,46 @@ def response_url_action():
     eq(si.posts(), [])
 
 
-ONE = r"""IFS= read -r line
-echo $$ >> %(d)s/starts
+# Reads one event, answers it and exits with status 3; notes when it
+# started and when it was about to exit.
+ONE = r"""put %(d)s/start.$$ "$(date +%%s.%%N)"
+IFS= read -r line
 seq=$(printf '%%s' "$line" | sed -n 's/.*"text":"message \([0-9]*\)".*/\1/p')
 printf '{"channel":"C0GENERAL1","text":"got %%s"}\n' "$seq"
+put %(d)s/exit.$$ "$(date +%%s.%%N)"
 exit 3
 """
 
 
-@test(timeout=30)
+@test(timeout=40)
 def restarted_with_backoff_and_given_what_it_had_not_read():
     """Each process reads one event, answers and exits at once: its
     answer is posted, the next process starts 1 s, then 2 s later and
     gets the events not read yet, each once."""
     si = hk.standin()
     d = hk.tmpdir()
-    h = hk.script(d, "one.sh", ONE % {"d": d})
+    h = hk.script(d, "one.sh", hk.SH_PUT + ONE % {"d": d})
     bot = hk.run(si, ["--pipe", "sh " + h, "--rate", "0", "--all"])
     si.sm_events(3, kind="message")
-    si.wait_posts(3, timeout=10)
+    si.wait_posts(3, timeout=15)
     hk.quiet(si, 3, 0.2)
-    posts = si.posts()
-    eq([p["text"] for p in posts], ["got 1", "got 2", "got 3"])
-    t = [p["time"] for p in posts]
-    ok(0.8 <= t[1] - t[0] <= 1.8, "first restart after %.2f s" %
-       (t[1] - t[0]))
-    ok(1.8 <= t[2] - t[1] <= 2.8, "second restart after %.2f s" %
-       (t[2] - t[1]))
+    eq([p["text"] for p in si.posts()], ["got 1", "got 2", "got 3"])
+    # The waits, from a process's last words to the next one's first: no
+    # shorter than the backoff (less 50 ms for timer rounding), whatever
+    # the load.
+    starts = sorted((float(lib.wait_file(os.path.join(d, f))), f[6:])
+                    for f in os.listdir(d)
+                    if f.startswith("start.") and ".tmp." not in f)
+    eq(len(starts), 3, "processes started")
+    waits = [s - float(lib.wait_file(os.path.join(d, "exit." + pid)))
+             for (_, pid), (s, _) in zip(starts, starts[1:])]
+    for w, backoff in zip(waits, (1, 2)):
+        ok(backoff - 0.05 <= w <= backoff + lib.LATE, "restarted after %s s, "
+           "want %d s" % (["%.2f" % x for x in waits], backoff))
     bot.expect_stderr(r"pipe handler exited with status 3; restarting it "
                       r"in 1 s")
     bot.expect_stderr(r"pipe handler exited with status 3; restarting it "
                       r"in 2 s")
-    with open(os.path.join(d, "starts")) as f:
-        eq(len(set(f.read().split())), 3, "processes started")
 
 
 @test(timeout=30)
@@ -279,8 +286,14 @@ def a_full_pipe_then_a_restart_loses_nothing():
     si = hk.standin()
     bot, d = plan_bot(si, "go+one/0,all")
     si.sm_events(80, kind="message", text="message {seq} " + "x" * 2000)
-    time.sleep(0.5)
-    open(os.path.join(d, "go"), "w").close()
+    # Every event taken (acknowledged), and the pipe full, before the
+    # handler starts reading.
+    si.wait_acks(80, timeout=10)
+    pid = int(lib.wait_file(os.path.join(d, "starts")).split()[0])
+    held = lib.wait_steady(lambda: hk.pipe_bytes(pid), 0.5, 10,
+                           "bytes in the handler's pipe")
+    ok(held > 32768, "the handler's pipe holds only %d bytes" % held)
+    lib.put_file(os.path.join(d, "go"))
     try:
         si.wait_posts(80, timeout=10)
     except TimeoutError:
@@ -307,7 +320,7 @@ for line in sys.stdin:
 """
 
 
-@test(timeout=40)
+@test(timeout=60)
 def a_handler_that_stops_reading_holds_slack_back():
     """The handler does not read: events wait in the FIFO, then slackbot
     stops reading the socket and acknowledging; nothing is redelivered
@@ -324,17 +337,19 @@ def a_handler_that_stops_reading_holds_slack_back():
                                       "text": "message {seq} " + "y" * 8000},
                               daemon=True)
     sender.start()
-    time.sleep(1.5)
-    acked = len([a for a in si.acks() if a["counted"]])
-    time.sleep(0.5)
-    eq(len([a for a in si.acks() if a["counted"]]), acked,
-       "acks went on while the handler did not read")
+
+    def counted():
+        return len([a for a in si.acks() if a["counted"]])
+    # Acks come while the FIFO and the pipe take events, then stop.
+    acked = lib.wait_steady(counted, 1.0, 20, "acks")
+    time.sleep(1.0)
+    eq(counted(), acked, "acks went on while the handler did not read")
     ok(0 < acked < n - 10, "%d of %d events acknowledged while the handler "
        "did not read" % (acked, n))
     eq(si.posts(), [])
-    open(os.path.join(d, "go"), "w").close()
-    si.wait_posts(n, timeout=20)
-    si.wait_acks(n, timeout=5)
+    lib.put_file(os.path.join(d, "go"))
+    si.wait_posts(n, timeout=30)
+    si.wait_acks(n, timeout=10)
     sender.join(5)
     hk.quiet(si, n, 0.3)
     eq(hk.texts(si), ["got %d" % i for i in range(1, n + 1)])

@@ -25,18 +25,20 @@ from handlerkit import GENERAL, RANDOM  # noqa: E402
 
 def stopped_within(bot, seconds, sig=signal.SIGTERM):
     """Sends sig and returns (exit status, seconds until the exit); fails
-    when slackbot is still running after `seconds` (then it is killed)."""
+    when slackbot is still running `seconds` later (the product's bound,
+    plus lib.LATE for a busy machine).  The time taken is what the tests
+    print."""
     t0 = time.monotonic()
     bot.signal(sig)
     try:
-        rc = bot.proc.wait(seconds + 5)
+        rc = bot.proc.wait(seconds + lib.LATE + 5)
     except subprocess.TimeoutExpired:
         raise AssertionError("still running %.0f s after signal %d" %
-                             (seconds + 5, sig))
+                             (seconds + lib.LATE + 5, sig))
     took = time.monotonic() - t0
     bot._done()
-    ok(took <= seconds, "exit %.2f s after signal %d, want at most %.1f s"
-       % (took, sig, seconds))
+    ok(took <= seconds + lib.LATE, "exit %.2f s after signal %d, want at "
+       "most %.1f s" % (took, sig, seconds))
     return rc, took
 
 
@@ -93,7 +95,7 @@ def exec_handler_flooding_its_output_does_not_freeze_the_loop():
     si.wait_acks(1, timeout=5)
     time.sleep(0.5)
     si.sm_events(5)
-    si.wait_acks(6, timeout=3)
+    si.wait_acks(6, timeout=3 + lib.LATE)
     bot.expect_stderr(r"handler timed out after 2 s", 10)
     stopped_within(bot, 3.0)
 
@@ -305,9 +307,11 @@ def a_silent_resolver_blocks_nothing():
     t0 = time.monotonic()
     for i in range(3):
         si.sm_events(2)
-        bot.readlines(2, 3)
-    si.wait_acks(9, timeout=3)
-    ok(time.monotonic() - t0 < 9, "events waited for the resolver")
+        bot.readlines(2, 3 + lib.LATE)
+    si.wait_acks(9, timeout=3 + lib.LATE)
+    # The resolver waits 30 s; the events must not.
+    ok(time.monotonic() - t0 < 9 + lib.LATE, "events waited for the "
+       "resolver")
     rc, took = stopped_within(bot, 1.0)
     eq(rc, 0)
     print("  silent resolver: 6 events acked while resolving, exit %.2f s "
@@ -332,10 +336,10 @@ def name_resolution_gives_up_at_its_deadline():
                              env={"SLACK_API_URL":
                                   "https://never.resolves.invalid/api/"})
     bot.expect_stderr(r"cannot resolve never\.resolves\.invalid: no "
-                      r"answer within 10 s", 20)
+                      r"answer within 10 s", 10 + lib.LATE + 5)
     took = time.monotonic() - t0
     ok(dns.queries > 0, "no query reached the resolver")
-    ok(took < 15, "gave up after %.1f s" % took)
+    ok(took < 10 + lib.LATE, "gave up after %.1f s" % took)
     stopped_within(bot, 1.0)
 
 
@@ -379,7 +383,8 @@ def a_pipe_handler_ignoring_sigterm_is_killed():
     pgid = int(read_when_there(os.path.join(d, "pgid")))
     hk.kill_group_later(pgid)
     rc, took = stopped_within(bot, 3.0)
-    wait_until(lambda: hk.group_gone(pgid), 2, "the handler's group gone")
+    wait_until(lambda: hk.group_gone(pgid), 2 + lib.LATE,
+               "the handler's group gone")
     print("  pipe handler ignoring SIGTERM: gone, slackbot exit %.2f s" %
           took)
 
@@ -483,10 +488,10 @@ def a_trickled_frame_does_not_keep_a_dead_link_alive():
                               "payload": {"event": {"type": "message",
                                                     "text": "x" * 200}}}),
                   0.2)
-    si.wait_ws(2, timeout=15)
+    si.wait_ws(2, timeout=15 + lib.LATE)
     took = time.monotonic() - t0
-    bot.expect_stderr(r"connection 1 lost: .*not complete", 3)
-    ok(5.5 < took < 10, "replaced after %.1f s" % took)
+    bot.expect_stderr(r"connection 1 lost: .*not complete", 3 + lib.LATE)
+    ok(5.5 < took < 6.5 + lib.LATE, "replaced after %.1f s" % took)
     print("  trickled frame: connection replaced after %.1f s" % took)
 
 

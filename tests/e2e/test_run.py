@@ -85,7 +85,8 @@ def refresh_in_the_middle_of_a_stream():
     b = rk.sm_bot(si)
     si.wait_ws(1)
     t, ids = stream_in_background(si, 600, rate=400)
-    time.sleep(0.6)
+    lib.wait_until(lambda: len(si.envelopes()) >= 150, 10,
+                   "150 events sent")
     si.sm_disconnect("refresh_requested")
     si.wait_ws(2)
     t.join(10)
@@ -121,13 +122,15 @@ def warning_old_socket_keeps_reading_and_acking_until_the_new_is_live():
     b = rk.sm_bot(si)
     si.wait_ws(1)
     si.set_options(hello_delay=0.6)
-    t, ids = stream_in_background(si, 400, rate=300)
-    time.sleep(0.3)
+    # 2 s of events; the switch starts a quarter of the way in.
+    t, ids = stream_in_background(si, 600, rate=300)
+    lib.wait_until(lambda: len(si.envelopes()) >= 150, 10,
+                   "150 events sent")
     si.sm_disconnect("warning")
-    t.join(10)
-    got = rk.read_until(b, range(1, 401), timeout=15)
+    t.join(15)
+    got = rk.read_until(b, range(1, 601), timeout=15)
     rk.no_more_lines(b, 0.5)
-    rk.once_each(got, range(1, 401))
+    rk.once_each(got, range(1, 601))
     rk.wait_open_ws(si, 1)
     ws = rk.sm_ws(si)
     eq(len(ws), 2, "WebSocket connections")
@@ -308,7 +311,7 @@ def envelopes_whose_acks_are_lost_come_again_and_are_printed_once():
     eq(sorted(e["retry_attempt"] for e in si.envelopes()),
        sorted([0, 1, 2] * 100), "deliveries")
     # Each delivery got its ack, on its socket, in time.
-    si.wait(lambda: len(si._acks) >= 300, 3)
+    si.wait(lambda: len(si._acks) >= 300, 10)
     eq(sorted(a["envelope_id"] for a in si.acks()),
        sorted(e["envelope_id"] for e in si.envelopes()), "acks")
     rk.check_acks(si)

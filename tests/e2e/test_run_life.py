@@ -5,6 +5,7 @@ signal, backpressure from a slow reader, and reconnecting many times
 without growing."""
 
 import os
+import re
 import signal
 import sys
 import threading
@@ -45,10 +46,10 @@ def rate_limited_open_waits_as_long_as_retry_after_says():
     si = lib.standin()
     si.fault("apps.connections.open", status=429, retry_after=2)
     b = rk.sm_bot(si)
-    reqs = si.wait_requests(2, "apps.connections.open", timeout=6)
+    reqs = si.wait_requests(2, "apps.connections.open", timeout=10)
     gap = reqs[1]["time"] - reqs[0]["time"]
     eq(reqs[0]["status"], 429)
-    ok(2.0 <= gap <= 3.0, "second call %.2f s after the 429" % gap)
+    ok(2.0 <= gap <= 2 + lib.LATE, "second call %.2f s after the 429" % gap)
     ok("rate limited" in b.stderr(), "logged")
     rk.no_secrets(si)
 
@@ -58,7 +59,7 @@ def rate_limited_open_connects_once_the_wait_is_over():
     si = lib.standin()
     si.fault("apps.connections.open", status=429, retry_after=1)
     b = rk.sm_bot(si)
-    si.wait_ws(1, timeout=4)
+    si.wait_ws(1, timeout=10)
     eq(len(si.requests("apps.connections.open")), 2, "calls")
     si.sm_events(1)
     eq(rk.read_seqs(b, 1), [1])
@@ -70,15 +71,20 @@ def server_errors_are_retried_with_backoff():
     si.fault("apps.connections.open", count=3, status=500)
     t0 = time.time()
     b = rk.sm_bot(si)
-    si.wait_ws(1, timeout=12)
+    si.wait_ws(1, timeout=20)
     reqs = si.requests("apps.connections.open")
     eq([r["status"] for r in reqs], [500, 500, 500, 200])
     gaps = [b2["time"] - a["time"] for a, b2 in zip(reqs, reqs[1:])]
-    # Each wait is random, between half and all of 1 s, 2 s, 4 s: one
-    # backoff, one line in the log for each attempt.
-    for g, top in zip(gaps, (1.0, 2.0, 4.0)):
-        ok(top / 2 - 0.05 <= g <= top + 1.0, "waits %r" % gaps)
-    eq(b.stderr().count("HTTP 500; trying again in"), 3, "attempts logged")
+    # Each wait is random, between half and all of 1 s, 2 s, 4 s (one
+    # backoff, one line in the log for each attempt), and logged (to 0.1
+    # s): the logged waits are within their bounds, and the calls came
+    # no sooner (and not much later) than logged.
+    waits = [float(x) for x in re.findall(r"HTTP 500; trying again in "
+                                          r"(\d+\.\d) s", b.stderr())]
+    eq(len(waits), 3, "attempts logged")
+    for w, g, top in zip(waits, gaps, (1.0, 2.0, 4.0)):
+        ok(top / 2 - 0.1 <= w <= top and w - 0.05 <= g <= w + 0.1 + lib.LATE,
+           "waits logged %r, taken %r" % (waits, gaps))
     ok("retrying" not in b.stderr() and "giving up" not in b.stderr(),
        b.stderr())
     si.sm_events(1)
@@ -129,16 +135,23 @@ def rtm_prints_events_pings_and_reconnects_on_goodbye():
     eq([json.loads(x)["ts"] for x in lines], tss)
     eq(json.loads(lines[0])["type"], "message")
     si.ws_ping(b"rtm-ping", conn=w1["id"])
-    time.sleep(2.5)
-    w = si.ws_connections("rtm")[0]
-    pings = [json.loads(m["data"]) for m in w["received"]]
-    pings = [p for p in pings if p.get("type") == "ping"]
-    ok(len(pings) >= 2, "JSON pings: %r" % pings)
+
+    def pinged():
+        """The socket once two JSON pings came, each answered (the
+        stand-in notes its answer a moment after the ping), and the
+        WebSocket ping was answered."""
+        w = si.ws_connections("rtm")[0]
+        pings = [json.loads(m["data"]) for m in w["received"]]
+        pings = [p for p in pings if p.get("type") == "ping"]
+        pongs = [s for s in w["sent"] if s["what"] == "pong"]
+        if len(pings) >= 2 and len(pongs) == len(pings) and \
+                "rtm-ping" in [p["payload"] for p in w["pongs"]]:
+            return w, pings
+        return None
+    w, pings = lib.wait_until(pinged, 10, "two JSON pings, each answered, "
+                              "and the WebSocket pong")
     ids = [p["id"] for p in pings]
     eq(ids, sorted(set(ids)), "ping ids increase")
-    ok(len([s for s in w["sent"] if s["what"] == "pong"]) == len(pings),
-       "each got a pong")
-    ok("rtm-ping" in [p["payload"] for p in w["pongs"]], "WebSocket pong")
     eq(w["closed"], None, "pongs keep it alive")
     rk.check_client_frames(w)
     # goodbye: slackbot closes and connects again.
@@ -190,7 +203,8 @@ def stop_during_a_stream(sig):
     th = threading.Thread(target=lambda: si.sm_events(3000, rate=2500),
                           daemon=True)
     th.start()
-    time.sleep(0.6)
+    lib.wait_until(lambda: len([a for a in si.acks() if a["counted"]]) >=
+                   300, 10, "300 events acknowledged")
     t0 = time.monotonic()
     b.signal(sig)
     rc = b.wait(4)
@@ -241,25 +255,28 @@ def sigterm_sends_the_close_frame_at_once():
     eq(rc, 0)
     w = si.wait_closed(w1["id"])
     late = w["close_received"]["time"] - t0
-    ok(late < 0.5, "close frame %.2f s after the signal" % late)
-    ok(took < 1.0, "exit %.2f s after the signal" % took)
+    # README: "exit 0 within 2 s"; the close frame goes first, at once
+    # (not after a wait of its own).
+    ok(late < 1.0, "close frame %.2f s after the signal" % late)
+    ok(took < 2.0, "exit %.2f s after the signal" % took)
 
 
 # ----------------------------------------------------------------------
 # Backpressure
 
 def stall(si, args, pause):
-    """3000 events into a slackbot whose stdout nobody reads for `pause`
-    seconds; returns (PipeBot, acks counted at pause/2, at the end of
-    the pause, memory at the end of the pause)."""
+    """3000 events into a slackbot whose stdout nobody reads; returns
+    (PipeBot, acks counted once they stopped, acks counted `pause`
+    seconds later, memory then)."""
     pb = rk.PipeBot(si, args)
-    si.wait_ws(1)
+    si.wait_ws(1, timeout=10)
     si.sm_events(3000)
-    time.sleep(pause / 2)
-    a1 = len([a for a in si.acks() if a["counted"]])
-    time.sleep(pause / 2)
-    a2 = len([a for a in si.acks() if a["counted"]])
-    return pb, a1, a2, pb.memory()
+
+    def counted():
+        return len([a for a in si.acks() if a["counted"]])
+    a1 = lib.wait_steady(counted, 1.0, 20, "acks")
+    time.sleep(pause)
+    return pb, a1, counted(), pb.memory()
 
 
 @test(timeout=60)

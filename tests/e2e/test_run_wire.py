@@ -37,9 +37,11 @@ def silent_server_is_replaced_within_the_dead_time():
     w2 = live(si, 2)
     old = si.wait_closed(w1["id"])
     gone = old["closed"] - t0
-    ok(2.0 <= gone <= 4.2, "silent socket dropped after %.2f s "
+    # Silent for 3 s, from the last byte before t0 (a second at most),
+    # judged at the next tick (a second at most).
+    ok(2.0 <= gone <= 4.2 + lib.LATE, "silent socket dropped after %.2f s "
        "(--ping 1 --dead 3)" % gone)
-    ok(w2["opened"] - t0 <= 4.5, "replaced after %.2f s" %
+    ok(w2["opened"] - t0 <= 4.5 + lib.LATE, "replaced after %.2f s" %
        (w2["opened"] - t0))
     # slackbot kept pinging the silent socket until it gave up on it.
     ok(len([p for p in old["client_pings"] if p["time"] > t0]) >= 1,
@@ -93,7 +95,8 @@ def late_pongs_within_the_dead_time_are_not_a_dead_link():
        "one socket, still open")
     answered = [p for p in ws[0]["client_pings"] if p["pong_at"]]
     ok(len(answered) >= 4, "pongs: %r" % ws[0]["client_pings"])
-    ok(all(1.4 <= p["pong_at"] - p["time"] <= 2.0 for p in answered),
+    # Late, yet within the dead time.
+    ok(all(1.4 <= p["pong_at"] - p["time"] < 3.0 for p in answered),
        "pongs 1.5 s late: %r" % answered)
     rk.no_secrets(si)
 
@@ -108,7 +111,11 @@ def tcp_reset_reconnects_at_once():
     t0 = time.time()
     si.ws_reset()
     w2 = live(si, 2)
-    ok(w2["hello"] - t0 < 1.5, "new socket after %.2f s" % (w2["hello"] - t0))
+    # At once: no backoff (which would be logged), and soon.
+    ok("trying again in" not in b.stderr(), "a backoff after the reset: %r"
+       % b.stderr()[-500:])
+    ok(w2["hello"] - t0 < 1 + lib.LATE, "new socket after %.2f s" %
+       (w2["hello"] - t0))
     eq(si.wait_closed(w1["id"])["end"], "server_reset")
     si.sm_events(2)
     eq(rk.read_seqs(b, 2), [2, 3])
@@ -143,7 +150,7 @@ def server_pings_get_pongs_with_the_same_payload():
     si.ws_ping(b"payload-42\x00\xff")
     si.ws_ping(b"")
     si.wait(lambda: len([w for w in si._ws_recs if w["id"] == w1["id"]][0]
-                        ["pongs"]) >= 6, 3)
+                        ["pongs"]) >= 6, 10)
     w = [x for x in rk.sm_ws(si) if x["id"] == w1["id"]][0]
     payloads = [p["payload"] for p in w["pongs"]]
     ok("payload-42\x00\ufffd" in payloads, payloads)
@@ -171,7 +178,7 @@ def fragmented_message_with_pings_between_is_reassembled():
     eq(si.acks()[0]["envelope_id"], eid)
     si.wait(lambda: len([p for p in [w for w in si._ws_recs
                                      if w["id"] == w1["id"]][0]["pongs"]
-                         if p["payload"] == "between-fragments"]) == 4, 3)
+                         if p["payload"] == "between-fragments"]) == 4, 10)
     w = rk.sm_ws(si)[0]
     eq(len([p for p in w["pongs"] if p["payload"] == "between-fragments"]),
        4, "pongs to the pings between the fragments")

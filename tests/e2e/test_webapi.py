@@ -290,7 +290,7 @@ def upload_rate_limited_resent_whole():
     si.fault("upload", status=429, retry_after=1)
     r = sb(["upload", "-c", CH, path], si=si)
     eq(r.rc, 0, r)
-    ok(1.0 <= r.elapsed < 3.0, "waited %.2f s" % r.elapsed)
+    ok(1.0 <= r.elapsed < 1 + lib.LATE, "waited %.2f s" % r.elapsed)
     eq([(x["status"], x["body_size"]) for x in si.requests("upload")],
        [(429, len(data)), (200, len(data))])
     u = si.uploads()[0]
@@ -591,7 +591,7 @@ def rate_limited_waits_retry_after():
     si.fault("auth.test", status=429, retry_after=1)
     r = sb(["auth"], si=si)
     eq((r.rc, r.lines()), (0, AUTH_LINES), r)
-    ok(1.0 <= r.elapsed < 3.0, "waited %.2f s" % r.elapsed)
+    ok(1.0 <= r.elapsed < 1 + lib.LATE, "waited %.2f s" % r.elapsed)
     eq(statuses(si), [429, 200])
     eq(api_conns(si), [2])      # the connection was kept for the retry
     ok(any("rate limited" in w and "1 s" in w for w in warnings(r)), r)
@@ -614,7 +614,7 @@ def ratelimited_error_in_body():
     si.fault("api.test", error="ratelimited", headers={"Retry-After": "1"})
     r = sb(["api", "api.test", "a=1"], si=si)
     eq(r.rc, 0, r)
-    ok(1.0 <= r.elapsed < 3.0, "waited %.2f s" % r.elapsed)
+    ok(1.0 <= r.elapsed < 1 + lib.LATE, "waited %.2f s" % r.elapsed)
     eq(statuses(si), [200, 200])
     eq(json.loads(r.out), {"ok": True, "args": {"a": "1"}})
 
@@ -625,7 +625,7 @@ def rate_limit_too_long_gives_up():
     si.fault("auth.test", status=429, retry_after=3600)
     r = sb(["auth"], si=si)
     eq((r.rc, r.out), (1, ""), r)
-    ok(r.elapsed < 3, r)
+    ok(r.elapsed < lib.LATE, r)
     one_error(r, "rate limited", "3600")
 
 
@@ -639,7 +639,7 @@ def _start_default_wait():
 def rate_limited_without_retry_after(run):
     r = run.result(15)
     eq((r.rc, r.lines()), (0, AUTH_LINES), r)
-    ok(4.5 <= r.elapsed < 8, "waited %.2f s" % r.elapsed)
+    ok(4.5 <= r.elapsed < 5 + lib.LATE, "waited %.2f s" % r.elapsed)
     eq(statuses(run.si), [429, 200])
 
 
@@ -655,7 +655,7 @@ def server_errors_retried():
     eq((r.rc, r.lines()), (0, AUTH_LINES), r)
     eq(statuses(si), [500, 503, 200])
     # backoff: 0.5-1 s, then 1-2 s
-    ok(1.4 <= r.elapsed < 5, "took %.2f s" % r.elapsed)
+    ok(1.4 <= r.elapsed < 3 + lib.LATE, "took %.2f s" % r.elapsed)
     w = warnings(r)
     eq(len(w), 2, r)
     ok("HTTP 500" in w[0] and "HTTP 503" in w[1] and "retrying" in w[1], w)
@@ -672,7 +672,8 @@ def server_errors_exhaust_retries(run):
     r = run.result(20)
     eq((r.rc, r.out), (1, ""), r)
     eq(statuses(run.si), [503] * 4)
-    ok(3.4 <= r.elapsed < 9, "took %.2f s" % r.elapsed)
+    # backoff: 0.5-1 s, 1-2 s, 2-4 s
+    ok(3.4 <= r.elapsed < 7 + lib.LATE, "took %.2f s" % r.elapsed)
     ok("giving up after 4 tries" in r.err, r)
     one_error(r, "auth.test", "HTTP 503")
 
@@ -724,14 +725,17 @@ def post_dropped_before_processing():
 def post_retried_when_connection_refused():
     """Nothing listens at first: the request never left, so the post is
     retried, and posted once when the stand-in comes up."""
+    # The port stays bound (a socket that does not listen is refused
+    # too) until the stand-in takes it, so that nothing else can.
     s = socket.socket()
+    lib.cleanup(s.close)
     s.bind(("127.0.0.1", 0))
     port = s.getsockname()[1]
-    s.close()
     url = "https://localhost:%d/api/" % port
     bot = lib.start_slackbot(["-vv", "post", "-c", CH, "hello"],
                              env={"SLACK_API_URL": url})
-    bot.expect_stderr("Connection refused; retrying in", timeout=5)
+    bot.expect_stderr("Connection refused; retrying in", timeout=10)
+    s.close()
     si = lib.standin(port=port)
     eq(bot.wait(10), 0)
     ts = bot.readline()
@@ -836,7 +840,7 @@ def slow_answers_within_deadline():
 
 def _start_deadline_post():
     si = start_standin()
-    si.fault("chat.postMessage", header_delay=34)
+    si.fault("chat.postMessage", header_delay=40)
     return Early(["-vv", "post", "-c", CH, "late"], si=si)
 
 
@@ -845,7 +849,7 @@ def answer_deadline_post_not_retried(run):
     """No answer within 30 s: a post is given up, not sent again."""
     r = run.result(45)
     eq((r.rc, r.out), (1, ""), r)
-    ok(29.5 <= r.elapsed < 34, "took %.2f s" % r.elapsed)
+    ok(29.5 <= r.elapsed < 30 + lib.LATE, "took %.2f s" % r.elapsed)
     one_error(r, "chat.postMessage", "no answer from localhost within 30 s")
     eq(len(run.si.requests()), 1)
     eq([p["text"] for p in run.si.posts()], ["late"])
@@ -853,7 +857,7 @@ def answer_deadline_post_not_retried(run):
 
 def _start_deadline_auth():
     si = start_standin()
-    si.fault("auth.test", header_delay=34)
+    si.fault("auth.test", header_delay=40)
     return Early(["-vv", "auth"], si=si)
 
 
@@ -862,7 +866,7 @@ def answer_deadline_retried(run):
     """No answer within 30 s: auth.test is asked again, and answered."""
     r = run.result(45)
     eq((r.rc, r.lines()), (0, AUTH_LINES), r)
-    ok(30 <= r.elapsed < 34, "took %.2f s" % r.elapsed)
+    ok(30 <= r.elapsed < 30 + lib.LATE, "took %.2f s" % r.elapsed)
     w = warnings(r)
     eq(len(w), 1, r)
     ok("no answer from localhost within 30 s; retrying" in w[0], w)

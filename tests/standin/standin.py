@@ -623,7 +623,7 @@ class StandIn:
         """Faults applied so far: key, fault options, request id."""
         return self._copy(self._faults_used)
 
-    def wait(self, predicate, timeout=5.0):
+    def wait(self, predicate, timeout=10.0):
         """Waits until predicate() is true and returns its value (falsy
         on timeout).  The predicate runs with the record lock held, so it
         may read self._* records directly but must not block."""
@@ -640,7 +640,7 @@ class StandIn:
         return len([r for r in self._requests if r["outcome"] != "pending"
                     and (method is None or r["method"] == method)])
 
-    def wait_requests(self, n, method=None, timeout=5.0):
+    def wait_requests(self, n, method=None, timeout=10.0):
         """Waits until n requests (of method) are finished; returns them
         all, or raises TimeoutError."""
         if not self.wait(lambda: self._count_requests(method) >= n, timeout):
@@ -649,7 +649,7 @@ class StandIn:
                                 timeout, n))
         return self.requests(method)
 
-    def wait_posts(self, n, timeout=5.0):
+    def wait_posts(self, n, timeout=10.0):
         if not self.wait(lambda: len(self._posts) >= n, timeout):
             raise TimeoutError("%d posts after %.1f s (wanted %d)" %
                                (len(self._posts), timeout, n))
@@ -1841,7 +1841,7 @@ class StandIn:
             return [k for k, v in self._chains.items()
                     if v["state"] != "acked"]
 
-    def wait_ws(self, n, kind=None, timeout=5.0):
+    def wait_ws(self, n, kind=None, timeout=10.0):
         """Waits until n WebSocket connections (of kind) got their hello
         (or, for refused RTM tickets, their error); returns them."""
         def done():
@@ -1853,7 +1853,7 @@ class StandIn:
                                "after %.1f s" % (n, kind or "", timeout))
         return self.ws_connections(kind)
 
-    def wait_acks(self, n, timeout=5.0):
+    def wait_acks(self, n, timeout=10.0):
         """Waits until n counted acks arrived; returns acks()."""
         def count():
             return len([a for a in self._acks if a["counted"]])
@@ -1862,7 +1862,7 @@ class StandIn:
                                (count(), timeout, n))
         return self.acks()
 
-    def wait_closed(self, conn, timeout=5.0):
+    def wait_closed(self, conn, timeout=10.0):
         """Waits until WebSocket connection `conn` is closed."""
         def closed():
             return any(r["id"] == conn and r["closed"]
@@ -1872,7 +1872,7 @@ class StandIn:
                                (conn, timeout))
         return [r for r in self.ws_connections() if r["id"] == conn][0]
 
-    def wait_received(self, predicate, conn=None, timeout=5.0):
+    def wait_received(self, predicate, conn=None, timeout=10.0):
         """Waits until a message received on a WebSocket (of `conn`)
         satisfies predicate(record); returns that record."""
         found = []
