@@ -148,6 +148,7 @@ struct json_w {
 	unsigned char	 lvl[JSON_DEPTH_MAX + 1];
 };
 
+/* Starts a text in buf[0..cap); the others open and close containers. */
 void	json_w_init(struct json_w *, char *buf, size_t cap);
 void	json_w_object(struct json_w *);
 void	json_w_object_end(struct json_w *);

@@ -24,6 +24,11 @@ extern int	log_level;
  */
 extern int	log_time;
 
+/*
+ * Formats one line (at most LOG_LINE_MAX bytes; longer is cut, secrets
+ * and all), masks the secrets in it and writes it to standard error with
+ * one write(2).  Never blocks for long (a full pipe of stderr aside).
+ */
 void	log_msg(int level, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
 

@@ -93,6 +93,7 @@ struct queue_cur {
 	int		started;
 };
 
+/* The record after cursor c (its length in *n), or NULL after the last. */
 unsigned char *queue_next(const struct queue *q, struct queue_cur *c,
 	    size_t *n);
 

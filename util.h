@@ -34,6 +34,8 @@ int64_t	backoff_ms(int n, int64_t first, int64_t max);
  * to recognise what was seen before, never for anything secret.
  */
 #define FNV_START	0xcbf29ce484222325ull
+
+/* The hash of p[0..n) after h: pure, no buffer kept. */
 uint64_t fnv1a(uint64_t h, const void *p, size_t n);
 
 /* Milliseconds from an arbitrary start, never going back (CLOCK_MONOTONIC). */

@@ -228,6 +228,7 @@ size_t	ws_write_pong(unsigned char *out, size_t cap,
 size_t	ws_write_close(unsigned char *out, size_t cap, int code,
 	    const char *reason, size_t n, const unsigned char *key);
 
+/* The first error (WS_E*), which sticks; 0 (WS_EOK) while there is none. */
 int	ws_error(const struct ws *);
 
 /* The close code an error calls for: 1002, 1007, 1009; 0 for the rest. */
