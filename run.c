@@ -46,11 +46,13 @@
 
 #include "handler.h"
 #include "log.h"
+#include "notify.h"
 #include "out.h"
 #include "queue.h"
 #include "run.h"
 #include "slack.h"
 #include "slackbot.h"
+#include "tls.h"
 #include "util.h"
 #include "ws.h"
 
@@ -188,6 +190,8 @@ account(struct sock *s, int64_t now, const char *why)
 		run.t_next = now;
 	log_msg(LOG_WARN, "connection %d %s: %s", s->num, was_live ? "lost" :
 	    "failed", why);
+	notify_status("connection %d %s: %s; reconnecting", s->num,
+	    was_live ? "lost" : "failed", why);	/* service manager */
 }
 
 /* The connection itself is gone: account for it, free the slot. */
@@ -363,6 +367,7 @@ url_done(struct sock *s, int64_t now)
 	log_msg(LOG_WARN, "%s: %s; trying again in %d.%d s",
 	    run.open_call.method, err, (int)((run.t_next - now) / 1000),
 	    (int)((run.t_next - now) % 1000 / 100));
+	notify_status("%s: %s; trying again", run.open_call.method, err);
 }
 
 /* TLS is up: send the WebSocket handshake. */
@@ -496,6 +501,9 @@ message(struct sock *s, const unsigned char *data, size_t len, int64_t now)
 		else
 			log_msg(LOG_INFO, "connected (%s, connection %d)",
 			    mode_name(), s->num);
+		/* READY=1 at the first hello, STATUS= at the next ones. */
+		notify_ready("connected (%s, connection %d)", mode_name(),
+		    s->num);
 		retire_others(s, now);
 		break;
 	case SLACK_ACK_ONLY:
@@ -874,6 +882,7 @@ turn(int64_t until)
 		}
 	}
 	sock_wake(&wake);
+	notify_watchdog(now, &wake);	/* WATCHDOG=1 while the loop turns */
 	for (i = 0; i < n; i++)
 		pfd[i].revents = 0;
 	h_at = n;
@@ -925,6 +934,7 @@ shutdown_all(void)
 	int64_t end = now_ms() + 1800;
 	int i, busy;
 
+	notify_stopping();
 	log_msg(LOG_INFO, "stopping: %llu events queued, %llu envelopes "
 	    "acknowledged, %llu repeats skipped", run.events, run.acks,
 	    run.dups);
@@ -994,6 +1004,40 @@ number_opt(const char *name, const char *v, int lo, int hi)
 		die(EXIT_USAGE, "run: %s wants a whole number from %d to %d",
 		    name, lo, hi);
 	return (int)n;
+}
+
+/*
+ * A board without a real-time clock boots in 1970, and no certificate can
+ * be checked until something (ntpd) sets the clock.  Says so in one line,
+ * then looks at the clock again, 1 s later, then 2, 4, 8 and every 16 s,
+ * quietly, until it is set or a signal stops the bot; the watchdog is fed
+ * meanwhile.  No connection is tried before: each would only fail.
+ */
+static void
+wait_for_clock(void)
+{
+	char why[400], sig[16];
+	int64_t now, wake, step = 1000;
+	struct pollfd p;
+
+	if (tls_clock_check(why, sizeof why) == 0)
+		return;
+	log_msg(LOG_ERR, "%s", why);
+	notify_status("waiting for the system clock to be set");
+	while (!run.stop && tls_clock_check(why, sizeof why) < 0) {
+		now = now_ms();
+		wake = now + step;
+		notify_watchdog(now, &wake);
+		p.fd = run.sigpipe[0];
+		p.events = POLLIN;
+		if (poll(&p, 1, (int)(wake - now)) > 0)
+			while (read(run.sigpipe[0], sig, sizeof sig) > 0)
+				;	/* run.stop says whether to stop */
+		if (now_ms() >= now + step && step < 16000)
+			step *= 2;
+	}
+	if (!run.stop)
+		log_msg(LOG_INFO, "the system clock is set now; connecting");
 }
 
 /* Learns who the bot is (for the filters); fails early on a bad token. */
@@ -1167,6 +1211,8 @@ cmd_run(int argc, char **argv)
 	if (h->mode == H_PRINT && fstat(1, &st) == 0 && !S_ISREG(st.st_mode) &&
 	    run.out_flags >= 0)
 		fcntl(1, F_SETFL, run.out_flags | O_NONBLOCK);
+	notify_init();
+	wait_for_clock();
 	whoami();
 	h->filter.self_user = run.self_user;
 	h->filter.self_bot = run.self_bot;
