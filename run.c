@@ -1012,8 +1012,9 @@ number_opt(const char *name, const char *v, int lo, int hi)
  * then looks at the clock again, 1 s later, then 2, 4, 8 and every 16 s,
  * quietly, until it is set or a signal stops the bot; the watchdog is fed
  * meanwhile.  No connection is tried before: each would only fail.
+ * Returns 0 once the clock is right, -1 when a signal came first.
  */
-static void
+static int
 wait_for_clock(void)
 {
 	char why[400], sig[16];
@@ -1021,7 +1022,7 @@ wait_for_clock(void)
 	struct pollfd p;
 
 	if (tls_clock_check(why, sizeof why) == 0)
-		return;
+		return 0;
 	log_msg(LOG_ERR, "%s", why);
 	notify_status("waiting for the system clock to be set");
 	while (!run.stop && tls_clock_check(why, sizeof why) < 0) {
@@ -1036,8 +1037,10 @@ wait_for_clock(void)
 		if (now_ms() >= now + step && step < 16000)
 			step *= 2;
 	}
-	if (!run.stop)
-		log_msg(LOG_INFO, "the system clock is set now; connecting");
+	if (run.stop)
+		return -1;
+	log_msg(LOG_INFO, "the system clock is set now; connecting");
+	return 0;
 }
 
 /* Learns who the bot is (for the filters); fails early on a bad token. */
@@ -1206,13 +1209,14 @@ cmd_run(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
 	sigaction(SIGCHLD, &sa, NULL);
+	notify_init();
+	if (wait_for_clock() < 0)
+		return EXIT_OK;		/* stopped by a signal meanwhile */
 	/* Never block the loop on a slow reader of our output. */
 	run.out_flags = fcntl(1, F_GETFL);
 	if (h->mode == H_PRINT && fstat(1, &st) == 0 && !S_ISREG(st.st_mode) &&
 	    run.out_flags >= 0)
 		fcntl(1, F_SETFL, run.out_flags | O_NONBLOCK);
-	notify_init();
-	wait_for_clock();
 	whoami();
 	h->filter.self_user = run.self_user;
 	h->filter.self_bot = run.self_bot;
