@@ -156,7 +156,8 @@ build/fuzz/%: tests/%.c $(LIBSRC) | build/fuzz
 	$(Q)$(SANCC) $(FUZZFLAGS) -o $@ $< $(LIBSRC) -lbearssl
 
 TESTBINS = $(UNIT:%=build/musl/%) $(UNIT:%=build/asan/%) \
-	   $(if $(wildcard tests/jsoncheck.c),build/jsoncheck)
+	   $(if $(wildcard tests/jsoncheck.c),build/jsoncheck) \
+	   build/musl/slackbot-clock
 
 # make test runs the cross tests of these targets too (32-bit big-endian
 # soft-float MIPS, 32-bit little-endian ARMv6); make test-cross, of all.
@@ -191,6 +192,22 @@ $(B)/slackbot-clock: $(PROGOBJ) $(B)/lib.a $(B)/tls-clock.o
 $(B)/tls-clock.o: tls.c $(TC)/specs.ok | $(B)
 	$(E) CC $@
 	$(Q)$(CC) $(CFLAGS) -DTLS_TEST_CLOCK -c -o $@ $<
+
+# slackbot with the tests' CA among its built-in roots: alone in an empty
+# root directory, it reaches the stand-in (tests/e2e/test_service.py).
+build/musl/slackbot-testroots: $(PROGOBJ) build/musl/anchors-test.o build/musl/lib.a
+	$(E) LD $@
+	$(Q)$(CC) $(LDFLAGS) -s -o $@ $(PROGOBJ) build/musl/anchors-test.o \
+	    build/musl/lib.a
+
+build/anchors-test.c: build/mkanchors build/test-certs/ca.pem
+	$(E) GEN $@
+	$(Q)build/mkanchors $(ROOTS:%=$(ROOTDIR)/%.crt) build/test-certs/ca.pem \
+	    > $@.tmp && mv $@.tmp $@
+
+build/musl/anchors-test.o: build/anchors-test.c $(TC)/specs.ok | $(B)
+	$(E) CC $@
+	$(Q)$(CC) $(CFLAGS) -c -o $@ $<
 
 dist: deps-install
 	@for t in $(TARGETS); do \
