@@ -13,7 +13,7 @@
 FROM debian:bookworm AS build
 WORKDIR /src
 COPY . .
-RUN scripts/setup --build && make clean && make slackbot
+RUN scripts/setup --build && make distclean && make slackbot
 
 FROM scratch
 COPY --from=build /src/slackbot /slackbot

@@ -8,7 +8,7 @@
 #   make install    PREFIX=/usr/local, DESTDIR; make uninstall
 #   make fuzz       run each libFuzzer target for FUZZ_SECONDS
 #   make bench      benchmarks (throughput, sizes)
-#   make clean
+#   make clean      (make distclean: also the fetched sources and libraries)
 #
 # Three builds of the same sources: musl (the product and its unit tests),
 # asan (clang, glibc, ASan + UBSan: the unit tests again) and fuzz (clang,
@@ -261,11 +261,16 @@ build/flood: tests/flood.c | build
 	$(E) LD $@
 	$(Q)$(HOSTCC) $(STD) -O2 $(WARN) -o $@ tests/flood.c -lbearssl
 
+# clean keeps the sources and the targets' libraries (build/src, build/tc:
+# minutes to make again); distclean removes them too.
 clean:
+	rm -rf slackbot dist $(filter-out build/src build/tc,$(wildcard build/*))
+
+distclean:
 	rm -rf build slackbot dist
 
 .PHONY: all deps-install test test-cross cross-bins dist install uninstall \
-	fuzz bench demo clean FORCE
+	fuzz bench demo clean distclean FORCE
 .SECONDARY:
 
 -include $(wildcard $(B)/*.d build/asan/*.d)
