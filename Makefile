@@ -180,7 +180,7 @@ test-cross: deps-install
 # that matter most, each under qemu (tests/qemu) unless the target is
 # the machine's own.
 CROSSTESTS = $(foreach u,$(UNIT),"tests/qemu $(1) $(call bdir,$(1))/$(u)") \
-	"tests/qemu $(1) tests/e2e/cross"
+	"tests/qemu $(1) tests/e2e/test_targets.py"
 
 cross-bins: $(BIN) $(UNIT:%=$(B)/%) $(B)/slackbot-clock
 

@@ -175,7 +175,10 @@ def hanging_handlers_are_stopped_at_the_timeout():
     orphan = hk.mention(si, "orphan", channel=RANDOM)
     bg = hk.mention(si, "bg", channel=PRIVATE)
     for k in ("trap", "orphan", "bg"):
-        wait_until(lambda: os.path.exists(os.path.join(d, "pgid." + k)),
+        # The handler writes the file with a redirection: wait for its
+        # content (a whole line), not for the file.
+        wait_until(lambda: os.path.exists(os.path.join(d, "pgid." + k)) and
+                   open(os.path.join(d, "pgid." + k)).read().endswith("\n"),
                    5, "handler " + k + " started")
     pg = {k: int(open(os.path.join(d, "pgid." + k)).read())
           for k in ("trap", "orphan", "bg")}
