@@ -1,21 +1,43 @@
 # slackbot: a Slack bot in one static binary (musl libc + BearSSL).
 #
-#   make            build ./slackbot (static, stripped)
+#   make            build ./slackbot (static, stripped) for x86_64
+#   make TARGET=T   build build/T/slackbot for T (see targets.mk)
+#   make dist       every target into dist/, with sizes and sha256
 #   make test       install what is missing, build, run every test
+#   make test-cross the cross-target tests, every target under qemu
+#   make install    PREFIX=/usr/local, DESTDIR; make uninstall
 #   make fuzz       run each libFuzzer target for FUZZ_SECONDS
 #   make bench      benchmarks (throughput, sizes)
-#   make clean
+#   make clean      (make distclean: also the fetched sources and libraries)
 #
 # Three builds of the same sources: musl (the product and its unit tests),
 # asan (clang, glibc, ASan + UBSan: the unit tests again) and fuzz (clang,
 # libFuzzer).  Objects live under build/<variant>/.
+#
+# The product is built for TARGET (x86_64 unless told) with Debian's gcc
+# for that target against musl and BearSSL built from Debian's sources by
+# scripts/toolchain into build/tc/TARGET (README.md, "Targets").  x86_64
+# objects live in build/musl and the binary is ./slackbot; any other
+# target's in build/TARGET, binary build/TARGET/slackbot.
 
-CC	= musl-gcc
+include targets.mk
+
+TARGET	= x86_64
+ifeq ($(filter $(TARGET),$(TARGETS)),)
+$(error TARGET=$(TARGET): not one of $(TARGETS))
+endif
+TC	= build/tc/$(TARGET)
+CC	= $($(TARGET)_CROSS)gcc -specs=$(TC)/gcc.specs $($(TARGET)_ARCH)
+bdir	= $(if $(filter x86_64,$(1)),build/musl,build/$(1))
+bin	= $(if $(filter x86_64,$(1)),slackbot,build/$(1)/slackbot)
+B	= $(call bdir,$(TARGET))
+BIN	= $(call bin,$(TARGET))
 SANCC	= clang
 HOSTCC	= cc
-ARCH	:= $(shell gcc -print-multiarch 2>/dev/null || echo x86_64-linux-gnu)
-BEARSSL	= /usr/lib/$(ARCH)/libbearssl.a
 SHARED	= ../shared
+VERSION	:= $(shell sed -n 's/^\#define SLACKBOT_VERSION[^"]*"\(.*\)"/\1/p' config.h)
+PREFIX	= /usr/local
+DESTDIR	=
 FUZZ_SECONDS = 60
 BENCH_RUNS = 7
 
@@ -26,23 +48,28 @@ STD	= -std=c99 -D_DEFAULT_SOURCE
 # The build date lower-bounds the real date: a certificate "not yet valid"
 # on a clock before it means the clock is wrong (tls.c).
 BUILD_EPOCH := $(or $(SOURCE_DATE_EPOCH),$(shell git log -1 --format=%ct 2>/dev/null),$(shell date +%s))
-INC	= -isystem /usr/include/bearssl -I. -Ibuild
-CFLAGS	= $(STD) -Os $(WARN) -Wno-format-truncation $(INC) -DBUILD_EPOCH=$(BUILD_EPOCH) -ffunction-sections -fdata-sections -MMD -MP
-LDFLAGS	= -static -Wl,--gc-sections -Wl,-z,noseparate-code
-SANFLAGS = $(STD) -g -O1 $(WARN) $(INC) -DBUILD_EPOCH=$(BUILD_EPOCH) -fsanitize=address,undefined \
+INC	= -I. -Ibuild
+# Host builds (ASan, fuzz, tools) use Debian's BearSSL; musl builds the
+# one in build/tc/TARGET/include, through gcc.specs.
+HOSTINC	= -isystem /usr/include/bearssl $(INC)
+CFLAGS	= $(STD) -Os $(WARN) -Wno-format-truncation $(INC) -DBUILD_EPOCH=$(BUILD_EPOCH) \
+	  -ffunction-sections -fdata-sections -fno-pie -fno-stack-protector \
+	  -fno-unwind-tables -fno-asynchronous-unwind-tables -MMD -MP
+LDFLAGS	= -static -no-pie -Wl,--gc-sections -Wl,-z,noseparate-code
+SANFLAGS = $(STD) -g -O1 $(WARN) $(HOSTINC) -DBUILD_EPOCH=$(BUILD_EPOCH) -fsanitize=address,undefined \
 	  -fno-sanitize-recover=all -fno-omit-frame-pointer -MMD -MP
-FUZZFLAGS = $(STD) -g -O1 $(INC) -fsanitize=fuzzer,address,undefined \
+FUZZFLAGS = $(STD) -g -O1 $(HOSTINC) -fsanitize=fuzzer,address,undefined \
 	  -fno-sanitize-recover=all
 
 # The program: main, its commands and the loop of `run`.  Every other
-# top-level .c but the musl-only shim is library code.
+# top-level .c is library code.
 PROGSRC	= slackbot.c run.c check.c setup.c
-PROGOBJ	= $(PROGSRC:%.c=build/musl/%.o)
-LIBSRC	= $(sort $(filter-out $(PROGSRC) fortify.c,$(wildcard *.c)) build/anchors.c)
+PROGOBJ	= $(PROGSRC:%.c=$(B)/%.o)
+LIBSRC	= $(sort $(filter-out $(PROGSRC),$(wildcard *.c)) build/anchors.c)
 UNIT	= $(patsubst tests/%.c,%,$(wildcard tests/t_*.c))
 FUZZ	= $(patsubst tests/%.c,%,$(wildcard tests/fuzz_*.c))
 
-MUSLOBJ	= $(patsubst %.c,build/musl/%.o,$(notdir $(LIBSRC)))
+MUSLOBJ	= $(patsubst %.c,$(B)/%.o,$(notdir $(LIBSRC)))
 SANOBJ	= $(patsubst %.c,build/asan/%.o,$(notdir $(LIBSRC)))
 
 # Roots compiled into the binary for machines without a CA bundle
@@ -56,15 +83,14 @@ ROOTS	= ISRG_Root_X1 ISRG_Root_X2 DigiCert_Global_Root_CA \
 Q	= $(if $(V),,@)
 E	= $(if $(V),@:,@printf '  %-7s %s\n')
 
-all: slackbot
+all: $(BIN)
 
-slackbot: $(PROGOBJ) build/musl/lib.a build/musl/fortify.o
+$(BIN): $(PROGOBJ) $(B)/lib.a
 	$(E) LD $@
-	$(Q)$(CC) $(LDFLAGS) -s -o $@ $(PROGOBJ) build/musl/lib.a \
-	    build/musl/fortify.o $(BEARSSL)
-	@ls -l $@ | awk '{ print "slackbot: " $$5 " bytes" }'
+	$(Q)$(CC) $(LDFLAGS) -s -o $@ $(PROGOBJ) $(B)/lib.a
+	@ls -l $@ | awk '{ print "$@ ($(TARGET)): " $$5 " bytes" }'
 
-build/musl/lib.a: $(MUSLOBJ)
+$(B)/lib.a: $(MUSLOBJ)
 	$(E) AR $@
 	$(Q)rm -f $@ && ar rcs $@ $(MUSLOBJ)
 
@@ -74,15 +100,20 @@ build/asan/lib.a: $(SANOBJ)
 
 # The code every event goes through is built for speed, the rest for size.
 HOT	= json ws slack
-$(HOT:%=build/musl/%.o): CFLAGS += -O2
+$(HOT:%=$(B)/%.o): CFLAGS += -O2
 
-build/musl/%.o: %.c | build/musl
+$(B)/%.o: %.c $(TC)/specs.ok | $(B)
 	$(E) CC $@
 	$(Q)$(CC) $(CFLAGS) -c -o $@ $<
 
-build/musl/anchors.o: build/anchors.c | build/musl
+$(B)/anchors.o: build/anchors.c $(TC)/specs.ok | $(B)
 	$(E) CC $@
 	$(Q)$(CC) $(CFLAGS) -c -o $@ $<
+
+# musl, BearSSL and libgcc of the target (quick when they are built).
+$(TC)/specs.ok: FORCE | $(B)
+	@scripts/toolchain $(TARGET) $($(TARGET)_CROSS) '$($(TARGET)_ARCH)' \
+	    $(or $($(TARGET)_LIBGCC),debian)
 
 build/asan/%.o: %.c | build/asan
 	$(E) CC $@
@@ -94,7 +125,7 @@ build/asan/anchors.o: build/anchors.c | build/asan
 
 build/mkanchors: tools/mkanchors.c ta.c ta.h | build
 	$(E) LD $@
-	$(Q)$(HOSTCC) $(STD) -O2 $(WARN) $(INC) -o $@ tools/mkanchors.c ta.c -lbearssl
+	$(Q)$(HOSTCC) $(STD) -O2 $(WARN) $(HOSTINC) -o $@ tools/mkanchors.c ta.c -lbearssl
 
 build/anchors.c: build/mkanchors Makefile
 	$(E) GEN $@
@@ -103,37 +134,94 @@ build/anchors.c: build/mkanchors Makefile
 build build/asan build/fuzz:
 	mkdir -p $@
 
-build/musl:
+$(B):
 	@scripts/setup --check
 	mkdir -p $@
 
 # Unit tests: tests/t_NAME.c, one per module, linked against the library.
-build/t_%: tests/t_%.c tests/harness.h tests/testutil.h build/musl/lib.a build/musl/fortify.o
+$(B)/t_%: tests/t_%.c tests/harness.h tests/testutil.h $(B)/lib.a
 	$(E) LD $@
-	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< build/musl/lib.a \
-	    build/musl/fortify.o $(BEARSSL)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(B)/lib.a
 
 build/asan/t_%: tests/t_%.c tests/harness.h tests/testutil.h build/asan/lib.a
 	$(E) LD $@
 	$(Q)$(SANCC) $(SANFLAGS) -o $@ $< build/asan/lib.a -lbearssl
 
-build/jsoncheck: tests/jsoncheck.c build/musl/lib.a build/musl/fortify.o
+build/jsoncheck: tests/jsoncheck.c $(B)/lib.a
 	$(E) LD $@
-	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< build/musl/lib.a \
-	    build/musl/fortify.o $(BEARSSL)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(B)/lib.a
 
 build/fuzz/%: tests/%.c $(LIBSRC) | build/fuzz
 	$(E) LD $@
 	$(Q)$(SANCC) $(FUZZFLAGS) -o $@ $< $(LIBSRC) -lbearssl
 
-TESTBINS = $(UNIT:%=build/%) $(UNIT:%=build/asan/%) \
-	   $(if $(wildcard tests/jsoncheck.c),build/jsoncheck)
+TESTBINS = $(UNIT:%=build/musl/%) $(UNIT:%=build/asan/%) \
+	   $(if $(wildcard tests/jsoncheck.c),build/jsoncheck) \
+	   build/musl/slackbot-clock
+
+# make test runs the cross tests of these targets too (32-bit big-endian
+# soft-float MIPS, 32-bit little-endian ARMv6); make test-cross, of all.
+TEST_TARGETS = mips armv6
 
 test: deps-install
 	@$(MAKE) --no-print-directory slackbot $(TESTBINS)
-	@tests/run $(UNIT:%=build/%) $(UNIT:%=build/asan/%) \
+	@for t in $(TEST_TARGETS); do \
+	    $(MAKE) --no-print-directory TARGET=$$t cross-bins || exit 1; done
+	@tests/run $(UNIT:%=build/musl/%) $(UNIT:%=build/asan/%) \
 	    $(if $(wildcard tests/jsonsuite),"tests/jsonsuite $(SHARED)/testdata/jsontestsuite") \
-	    $(wildcard tests/e2e/test_*)
+	    $(wildcard tests/e2e/test_*) $(foreach t,$(TEST_TARGETS),$(call CROSSTESTS,$(t)))
+
+test-cross: deps-install
+	@for t in $(TARGETS); do \
+	    $(MAKE) --no-print-directory TARGET=$$t cross-bins || exit 1; done
+	@tests/run $(foreach t,$(TARGETS),$(call CROSSTESTS,$(t)))
+
+# What runs for one target: its unit tests, then the end-to-end tests
+# that matter most, each under qemu (tests/qemu) unless the target is
+# the machine's own.
+CROSSTESTS = $(foreach u,$(UNIT),"tests/qemu $(1) $(call bdir,$(1))/$(u)") \
+	"tests/qemu $(1) tests/e2e/test_targets.py"
+
+cross-bins: $(BIN) $(UNIT:%=$(B)/%) $(B)/slackbot-clock
+
+# The binary with a clock the tests can set (tls.c, TLS_TEST_CLOCK).
+$(B)/slackbot-clock: $(PROGOBJ) $(B)/lib.a $(B)/tls-clock.o
+	$(E) LD $@
+	$(Q)$(CC) $(LDFLAGS) -s -o $@ $(PROGOBJ) $(B)/tls-clock.o $(B)/lib.a
+
+$(B)/tls-clock.o: tls.c $(TC)/specs.ok | $(B)
+	$(E) CC $@
+	$(Q)$(CC) $(CFLAGS) -DTLS_TEST_CLOCK -c -o $@ $<
+
+# slackbot with the tests' CA among its built-in roots: alone in an empty
+# root directory, it reaches the stand-in (tests/e2e/test_service.py).
+build/musl/slackbot-testroots: $(PROGOBJ) build/musl/anchors-test.o build/musl/lib.a
+	$(E) LD $@
+	$(Q)$(CC) $(LDFLAGS) -s -o $@ $(PROGOBJ) build/musl/anchors-test.o \
+	    build/musl/lib.a
+
+build/anchors-test.c: build/mkanchors build/test-certs/ca.pem
+	$(E) GEN $@
+	$(Q)build/mkanchors $(ROOTS:%=$(ROOTDIR)/%.crt) build/test-certs/ca.pem \
+	    > $@.tmp && mv $@.tmp $@
+
+build/musl/anchors-test.o: build/anchors-test.c $(TC)/specs.ok | $(B)
+	$(E) CC $@
+	$(Q)$(CC) $(CFLAGS) -c -o $@ $<
+
+dist: deps-install
+	@for t in $(TARGETS); do \
+	    $(MAKE) --no-print-directory TARGET=$$t all || exit 1; done
+	@scripts/dist $(VERSION) $(foreach t,$(TARGETS),$(t):$(call bin,$(t)))
+
+install: $(BIN)
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/slackbot
+	install -m 644 slackbot.1 $(DESTDIR)$(PREFIX)/share/man/man1/slackbot.1
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/slackbot \
+	    $(DESTDIR)$(PREFIX)/share/man/man1/slackbot.1
 
 deps-install:
 	@scripts/setup
@@ -160,10 +248,9 @@ soak: deps-install
 
 .PHONY: soak
 
-build/bench_api: tests/bench_api.c build/musl/lib.a build/musl/fortify.o
+build/bench_api: tests/bench_api.c $(B)/lib.a
 	$(E) LD $@
-	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< build/musl/lib.a \
-	    build/musl/fortify.o $(BEARSSL)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(B)/lib.a
 
 # Both tokenizers built alike (host compiler, -O2) so the race is fair.
 build/bench_json: tests/bench_json.c json.c json.h | build
@@ -174,10 +261,16 @@ build/flood: tests/flood.c | build
 	$(E) LD $@
 	$(Q)$(HOSTCC) $(STD) -O2 $(WARN) -o $@ tests/flood.c -lbearssl
 
+# clean keeps the sources and the targets' libraries (build/src, build/tc:
+# minutes to make again); distclean removes them too.
 clean:
-	rm -rf build slackbot
+	rm -rf slackbot dist $(filter-out build/src build/tc,$(wildcard build/*))
 
-.PHONY: all deps-install test fuzz bench demo clean
+distclean:
+	rm -rf build slackbot dist
+
+.PHONY: all deps-install test test-cross cross-bins dist install uninstall \
+	fuzz bench demo clean distclean FORCE
 .SECONDARY:
 
--include $(wildcard build/musl/*.d build/asan/*.d)
+-include $(wildcard $(B)/*.d build/asan/*.d)

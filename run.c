@@ -51,12 +51,14 @@
 
 #include "handler.h"
 #include "log.h"
+#include "notify.h"
 #include "out.h"
 #include "queue.h"
 #include "run.h"
 #include "setup.h"
 #include "sig.h"
 #include "slack.h"
+#include "tls.h"
 #include "util.h"
 #include "ws.h"
 
@@ -250,6 +252,8 @@ account(struct sock *s, int64_t now, const char *why)
 		run.t_next = now;
 	log_msg(LOG_WARN, "connection %d %s: %s", s->num, was_live ? "lost" :
 	    "failed", said_once(why, buf, sizeof buf));
+	notify_status("connection %d %s: %s; reconnecting", s->num,
+	    was_live ? "lost" : "failed", why);	/* service manager */
 }
 
 /* The connection itself is gone: account for it, free the slot. */
@@ -476,6 +480,7 @@ call_done(struct sock *s, int64_t now)
 	log_msg(LOG_WARN, "%s: %s; trying again in %d.%d s", k->method,
 	    said_once(why, buf, sizeof buf), (int)((run.t_next - now) / 1000),
 	    (int)((run.t_next - now) % 1000 / 100));
+	notify_status("%s: %s; trying again", k->method, why);
 }
 
 /* TLS is up: send the WebSocket handshake. */
@@ -675,6 +680,9 @@ message(struct sock *s, const unsigned char *data, size_t len, int64_t now)
 		else
 			log_msg(LOG_INFO, "connected (%s, connection %d)",
 			    mode_name(), s->num);
+		/* READY=1 at the first hello, STATUS= at the next ones. */
+		notify_ready("connected (%s, connection %d)", mode_name(),
+		    s->num);
 		retire_others(s, now);
 		break;
 	case SLACK_ACK_ONLY:
@@ -1064,6 +1072,7 @@ turn(int64_t until)
 		}
 	}
 	sock_wake(&wake);
+	notify_watchdog(now, &wake);	/* WATCHDOG=1 while the loop turns */
 	for (i = 0; i < n; i++)
 		pfd[i].revents = 0;
 	h_at = n;
@@ -1141,6 +1150,7 @@ shutdown_all(void)
 	size_t n;
 	int i;
 
+	notify_stopping();
 	log_msg(LOG_INFO, "stopping: %llu event%s handled, %llu envelope%s "
 	    "acknowledged, %llu repeat%s skipped", run.events,
 	    run.events == 1 ? "" : "s", run.acks, run.acks == 1 ? "" : "s",
@@ -1255,6 +1265,42 @@ number_opt(const char *cmd, const char *name, const char *v, int lo, int hi)
 		die(EXIT_USAGE, "%s: %s wants a whole number from %d to %d",
 		    cmd, name, lo, hi);
 	return (int)n;
+}
+
+/*
+ * A board without a real-time clock boots in 1970, and no certificate can
+ * be checked until something (ntpd) sets the clock.  Says so in one line,
+ * then looks at the clock again, 1 s later, then 2, 4, 8 and every 16 s,
+ * quietly, until it is set or a signal stops the bot; the watchdog is fed
+ * meanwhile.  No connection is tried before: each would only fail.
+ * Returns 0 once the clock is right, -1 when a signal came first.
+ */
+static int
+wait_for_clock(void)
+{
+	char why[400];
+	int64_t now, wake, step = 1000;
+	struct pollfd p;
+
+	if (tls_clock_check(why, sizeof why) == 0)
+		return 0;
+	log_msg(LOG_ERR, "%s", why);
+	notify_status("waiting for the system clock to be set");
+	while (!sig_stopping() && tls_clock_check(why, sizeof why) < 0) {
+		now = now_ms();
+		wake = now + step;
+		notify_watchdog(now, &wake);
+		p.fd = sig_fd();
+		p.events = POLLIN;
+		if (poll(&p, 1, (int)(wake - now)) > 0)
+			(void)sig_take();	/* sig_stopping() says the rest */
+		if (now_ms() >= now + step && step < 16000)
+			step *= 2;
+	}
+	if (sig_stopping())
+		return -1;
+	log_msg(LOG_INFO, "the system clock is set now; connecting");
+	return 0;
 }
 
 /* --allow-users: user ids (U... or W...), comma-separated, or die. */
@@ -1442,6 +1488,9 @@ run_main(int argc, char **argv, struct config *cfg)
 	run.signed_in = cfg->bot.value == NULL;
 	if (sig_init() < 0)
 		die(EXIT_FAIL, "pipe: %s", strerror(errno));
+	notify_init();
+	if (wait_for_clock() < 0)
+		return EXIT_OK;		/* stopped by a signal meanwhile */
 	/* Never block the loop on a slow reader of our output. */
 	run.out_flags = fcntl(1, F_GETFL);
 	if (h->mode == H_PRINT && fstat(1, &st) == 0 && !S_ISREG(st.st_mode) &&

@@ -428,7 +428,8 @@ cmd_upload(int argc, char **argv)
 	struct json_w w;
 	struct stat st;
 	struct url u;
-	char err[512], size[32], a[32];
+	char err[512], size[32], a[32], r[32];
+	int64_t ms, rate;
 	uint64_t secs = 30;
 	size_t n = 0;
 	int c, fd;
@@ -523,11 +524,12 @@ cmd_upload(int argc, char **argv)
 			fputc('\n', stderr);
 		return setup_report(&cfg, &up, "upload", NULL);
 	}
-	if (log_level >= LOG_DEBUG)
-		log_msg(LOG_DEBUG, "upload: %s in %.1f s (%.2f MB/s)", mb(a,
-		    sizeof a, k.len), (double)(now_ms() - progress.t0) / 1000,
-		    (double)k.len / 1000 / (double)(now_ms() - progress.t0 +
-		    1));
+	/* Whole numbers only: no floating point on soft-float boards. */
+	ms = now_ms() - progress.t0 + 1;
+	rate = (int64_t)k.len * 1000 / ms;	/* bytes a second */
+	log_msg(LOG_DEBUG, "upload: %s in %lld.%lld s (%s/s)", mb(a, sizeof a,
+	    k.len), (long long)(ms / 1000), (long long)(ms % 1000 / 100),
+	    mb(r, sizeof r, (size_t)rate));
 	api_close(&up);
 	close(fd);
 

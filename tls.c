@@ -15,11 +15,13 @@
  */
 #include <sys/socket.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "log.h"
 #include "ta.h"
@@ -39,6 +41,9 @@ static uint16_t suites[] = {
 	BR_TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
 	BR_TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
 };
+
+/* Days from 0000-01-01 (proleptic Gregorian) to 1970-01-01, BearSSL's. */
+#define DAYS_TO_1970	719528
 
 static struct ta_set			 anchors;
 static const br_x509_trust_anchor	*ta_list;
@@ -143,6 +148,58 @@ tls_anchors_load(char *what, size_t whatlen, char *err, size_t errlen)
 	snprintf(what, whatlen, "the %zu roots built into slackbot",
 	    ta_count);
 	return (int)ta_count;
+}
+
+/*
+ * The time certificates are checked against: time(), except in a test
+ * build (-DTLS_TEST_CLOCK: build/TARGET/slackbot-clock, never shipped),
+ * where the file named by SLACKBOT_TEST_CLOCK, when it exists, holds it as
+ * seconds since 1970.  A static binary ignores LD_PRELOAD clock fakers;
+ * this is how the tests play a board that boots in 1970 and later gets
+ * its clock set.
+ */
+static time_t
+tls_time(void)
+{
+#ifdef TLS_TEST_CLOCK
+	const char *path = getenv("SLACKBOT_TEST_CLOCK");
+	char buf[32];
+	uint64_t v;
+	ssize_t n = -1;
+	int fd;
+
+	if (path != NULL && (fd = open(path, O_RDONLY | O_CLOEXEC)) >= 0) {
+		n = read(fd, buf, sizeof buf);
+		close(fd);
+	}
+	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
+		n--;
+	if (n > 0 && parse_u64(buf, (size_t)n, INT32_MAX, &v) == 0)
+		return (time_t)v;
+#endif
+	return time(NULL);
+}
+
+/* see tls.h */
+int
+tls_clock_check(char *why, size_t len)
+{
+	time_t now = tls_time(), built = BUILD_EPOCH;
+	struct tm tm, tb;
+
+	if (now >= built)
+		return 0;
+	memset(&tm, 0, sizeof tm);
+	memset(&tb, 0, sizeof tb);
+	gmtime_r(&now, &tm);
+	gmtime_r(&built, &tb);
+	snprintf(why, len, "the system clock is wrong: it says %04d-%02d-%02d "
+	    "%02d:%02d UTC, before this program was built (%04d-%02d-%02d); "
+	    "certificates cannot be checked until the clock is set (ntpd, "
+	    "or date -s): waiting for it, then connecting",
+	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+	    tm.tm_min, tb.tm_year + 1900, tb.tm_mon + 1, tb.tm_mday);
+	return -1;
 }
 
 /* see tls.h */
@@ -252,6 +309,7 @@ tls_start(struct tls *t, int fd, const char *host)
 {
 	unsigned char seed[32];
 	size_t n = strlen(host);
+	time_t now = tls_time();
 
 	t->fd = fd;
 	t->err = 0;
@@ -272,6 +330,10 @@ tls_start(struct tls *t, int fd, const char *host)
 		fail(t, br_ssl_engine_last_error(&t->cc.eng), 0);
 		return -1;
 	}
+	/* The same clock as tls_clock_check() (BearSSL would call time()). */
+	if (now >= 0)
+		br_x509_minimal_set_time(&t->xc, (uint32_t)(now / 86400 +
+		    DAYS_TO_1970), (uint32_t)(now % 86400));
 	return 0;
 }
 
@@ -517,7 +579,7 @@ tls_strerror(const struct tls *t, char *buf, size_t len)
 		snprintf(buf, len, "%s: %s", t->host, strerror(t->sys_errno));
 		return buf;
 	}
-	now = time(NULL);
+	now = tls_time();
 	if (t->err == BR_ERR_X509_EXPIRED && now < BUILD_EPOCH &&
 	    gmtime_r(&now, &tm) != NULL) {
 		snprintf(buf, len, "cannot check the certificate of %s: the "

@@ -64,6 +64,14 @@ extern const size_t			tls_builtin_ta_count;
 int	tls_anchors_load(char *what, size_t whatlen, char *err, size_t errlen);
 
 /*
+ * 0 when the clock certificates are checked against can be right; -1
+ * when it is before the build date (a board without a real-time clock,
+ * booted in 1970), with one line for the log in why: what the clock says
+ * and that nothing can be checked until it is set.
+ */
+int	tls_clock_check(char *why, size_t len);
+
+/*
  * Prepares t for use with the I/O buffer buf (len bytes, which must stay
  * valid): BR_SSL_BUFSIZE_BIDI for full duplex, BR_SSL_BUFSIZE_MONO when
  * requests and responses alternate.  Call once per struct.

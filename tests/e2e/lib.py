@@ -22,6 +22,11 @@ stopped when the test ends, pass or fail.
 
 Paths are relative to the repository root, found from this file: the
 binary is ./slackbot, certificates go to build/test-certs/.
+
+The binary under test can be another one: SLACKBOT names it, and
+SLACKBOT_QEMU, when set, is the command that runs it (for a binary of
+another architecture, e.g. "qemu-mips-static -cpu 24Kc"; tests/qemu sets
+both).  command() gives the argument list that starts it.
 """
 
 import os
@@ -46,7 +51,10 @@ from standin import StandIn  # noqa: E402,F401
 from proxy import Proxy  # noqa: E402,F401
 
 CERT_DIR = ROOT / "build" / "test-certs"
-SLACKBOT = ROOT / "slackbot"
+SLACKBOT = Path(os.environ.get("SLACKBOT") or ROOT / "slackbot")
+if not SLACKBOT.is_absolute():
+    SLACKBOT = ROOT / SLACKBOT
+QEMU = os.environ.get("SLACKBOT_QEMU", "").split()
 
 BOT_TOKEN = _standin.BOT_TOKEN
 APP_TOKEN = _standin.APP_TOKEN
@@ -340,6 +348,12 @@ def _binary(binary):
     return str(b)
 
 
+def command(binary=None):
+    """The argument list that runs the binary under test (or `binary`):
+    through SLACKBOT_QEMU when it is set."""
+    return QEMU + [_binary(binary)]
+
+
 def run_slackbot(args, env=None, input=None, timeout=10, si=None,
                  binary=None):
     """Runs slackbot ARGS to completion with environment(si, env) and
@@ -347,7 +361,7 @@ def run_slackbot(args, env=None, input=None, timeout=10, si=None,
     after `timeout` seconds and fails the test.  Returns a Result."""
     args = [str(a) for a in args]
     t0 = time.monotonic()
-    p = subprocess.Popen([_binary(binary)] + args, env=environment(si, env),
+    p = subprocess.Popen(command(binary) + args, env=environment(si, env),
                          stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                          stderr=subprocess.PIPE, start_new_session=True,
                          cwd=str(ROOT))
@@ -394,7 +408,7 @@ class Bot:
                  stdin=False):
         self.args = [str(a) for a in args]
         self.proc = subprocess.Popen(
-            [_binary(binary)] + self.args, env=environment(si, env),
+            command(binary) + self.args, env=environment(si, env),
             stdin=subprocess.PIPE if stdin else subprocess.DEVNULL,
             stdout=subprocess.PIPE, stderr=subprocess.PIPE,
             start_new_session=True, cwd=str(ROOT))
