@@ -3,6 +3,8 @@
 #   make            build ./slackbot (static, stripped)
 #   make test       install what is missing, build, run every test
 #   make fuzz       run each libFuzzer target for FUZZ_SECONDS
+#   make fuzz-long  10 million executions of each, two at a time (40 min)
+#   make corpus     the fuzz targets' seeds again, from the unit tests
 #   make bench      benchmarks (throughput, sizes)
 #   make clean
 #
@@ -17,6 +19,8 @@ ARCH	:= $(shell gcc -print-multiarch 2>/dev/null || echo x86_64-linux-gnu)
 BEARSSL	= /usr/lib/$(ARCH)/libbearssl.a
 SHARED	= ../shared
 FUZZ_SECONDS = 60
+FUZZ_LONG_RUNS = 10000000
+FUZZ_LONG_SECONDS = 3600
 BENCH_RUNS = 7
 
 WARN	= -Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wstrict-prototypes \
@@ -31,8 +35,13 @@ CFLAGS	= $(STD) -Os $(WARN) -Wno-format-truncation $(INC) -DBUILD_EPOCH=$(BUILD_
 LDFLAGS	= -static -Wl,--gc-sections -Wl,-z,noseparate-code
 SANFLAGS = $(STD) -g -O1 $(WARN) $(INC) -DBUILD_EPOCH=$(BUILD_EPOCH) -fsanitize=address,undefined \
 	  -fno-sanitize-recover=all -fno-omit-frame-pointer -MMD -MP
-FUZZFLAGS = $(STD) -g -O1 $(INC) -fsanitize=fuzzer,address,undefined \
-	  -fno-sanitize-recover=all
+# Fuzzing: the library instrumented for coverage, the targets (the
+# oracles) only checked by the sanitizers, so that their checks neither
+# slow each run down with coverage callbacks nor count as coverage.
+FUZZSAN	= -fsanitize=address,undefined -fno-sanitize-recover=all
+FUZZFLAGS = $(STD) -g -O1 $(WARN) $(INC) $(FUZZSAN) -fsanitize=fuzzer-no-link \
+	  -MMD -MP
+FUZZTFLAGS = $(STD) -g -O1 $(WARN) $(INC) -Itests $(FUZZSAN) -MMD -MP
 
 # The program: main, its commands and the loop of `run`.  Every other
 # top-level .c but the musl-only shim is library code.
@@ -44,6 +53,7 @@ FUZZ	= $(patsubst tests/%.c,%,$(wildcard tests/fuzz_*.c))
 
 MUSLOBJ	= $(patsubst %.c,build/musl/%.o,$(notdir $(LIBSRC)))
 SANOBJ	= $(patsubst %.c,build/asan/%.o,$(notdir $(LIBSRC)))
+FUZZOBJ	= $(patsubst %.c,build/fuzz/%.o,$(notdir $(LIBSRC)))
 
 # Roots compiled into the binary for machines without a CA bundle
 # (README.md, "Trust").  Taken from Debian's ca-certificates at build time.
@@ -72,6 +82,10 @@ build/asan/lib.a: $(SANOBJ)
 	$(E) AR $@
 	$(Q)rm -f $@ && ar rcs $@ $(SANOBJ)
 
+build/fuzz/lib.a: $(FUZZOBJ)
+	$(E) AR $@
+	$(Q)rm -f $@ && ar rcs $@ $(FUZZOBJ)
+
 # The code every event goes through is built for speed, the rest for size.
 HOT	= json ws slack
 $(HOT:%=build/musl/%.o): CFLAGS += -O2
@@ -91,6 +105,14 @@ build/asan/%.o: %.c | build/asan
 build/asan/anchors.o: build/anchors.c | build/asan
 	$(E) CC $@
 	$(Q)$(SANCC) $(SANFLAGS) -c -o $@ $<
+
+build/fuzz/%.o: %.c | build/fuzz
+	$(E) CC $@
+	$(Q)$(SANCC) $(FUZZFLAGS) -c -o $@ $<
+
+build/fuzz/anchors.o: build/anchors.c | build/fuzz
+	$(E) CC $@
+	$(Q)$(SANCC) $(FUZZFLAGS) -c -o $@ $<
 
 build/mkanchors: tools/mkanchors.c ta.c ta.h | build
 	$(E) LD $@
@@ -122,9 +144,14 @@ build/jsoncheck: tests/jsoncheck.c build/musl/lib.a build/musl/fortify.o
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< build/musl/lib.a \
 	    build/musl/fortify.o $(BEARSSL)
 
-build/fuzz/%: tests/%.c $(LIBSRC) | build/fuzz
+build/fuzz/fuzz_%.o: tests/fuzz_%.c | build/fuzz
+	$(E) CC $@
+	$(Q)$(SANCC) $(FUZZTFLAGS) -c -o $@ $<
+
+build/fuzz/fuzz_%: build/fuzz/fuzz_%.o build/fuzz/lib.a
 	$(E) LD $@
-	$(Q)$(SANCC) $(FUZZFLAGS) -o $@ $< $(LIBSRC) -lbearssl
+	$(Q)$(SANCC) $(FUZZSAN) -fsanitize=fuzzer -o $@ $< build/fuzz/lib.a \
+	    -lbearssl
 
 TESTBINS = $(UNIT:%=build/%) $(UNIT:%=build/asan/%) \
 	   $(if $(wildcard tests/jsoncheck.c),build/jsoncheck)
@@ -145,6 +172,26 @@ demo: deps-install
 
 fuzz: deps-install $(FUZZ:%=build/fuzz/%)
 	@tests/fuzz-all $(FUZZ_SECONDS) $(FUZZ:%=build/fuzz/%)
+
+# Every target until FUZZ_LONG_RUNS executions (FUZZ_LONG_SECONDS at
+# most), two at a time, the slowest (pem) first: about 40 minutes on 2
+# cores (README.md has the counts).
+fuzz-long: deps-install $(FUZZ:%=build/fuzz/%)
+	@FUZZ_JOBS=2 FUZZ_RUNS=$(FUZZ_LONG_RUNS) tests/fuzz-all \
+	    $(FUZZ_LONG_SECONDS) $(filter %pem,$(FUZZ:%=build/fuzz/%)) \
+	    $(filter-out %pem,$(FUZZ:%=build/fuzz/%))
+
+# The fuzz targets' seeds in tests/corpus/TARGET/, written by the unit
+# tests from their cases (t_seed() in tests/harness.h).
+corpus: $(UNIT:%=build/%)
+	@rm -rf tests/corpus
+	@for t in $(FUZZ:fuzz_%=%); do mkdir -p tests/corpus/$$t; done
+	@for t in $(UNIT:%=build/%); do \
+	    T_SEEDS=tests/corpus $$t >/dev/null || exit 1; done
+	@for t in $(FUZZ:fuzz_%=%); do rmdir tests/corpus/$$t 2>/dev/null; \
+	    done; true
+	@du -sh tests/corpus; ls tests/corpus | while read -r t; do \
+	    echo "  $$t: $$(ls tests/corpus/$$t | wc -l) seeds"; done
 
 bench: deps-install
 	@$(MAKE) --no-print-directory slackbot build/bench_json build/bench_api \
@@ -177,7 +224,7 @@ build/flood: tests/flood.c | build
 clean:
 	rm -rf build slackbot
 
-.PHONY: all deps-install test fuzz bench demo clean
+.PHONY: all deps-install test fuzz fuzz-long corpus bench demo clean
 .SECONDARY:
 
--include $(wildcard build/musl/*.d build/asan/*.d)
+-include $(wildcard build/musl/*.d build/asan/*.d build/fuzz/*.d)
