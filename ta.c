@@ -194,6 +194,11 @@ load_end(struct loader *l, br_pem_decoder_context *pc, int rc,
 	/* The decoder needs a newline after the last END line. */
 	if (rc == 0)
 		rc = pem_push(l, pc, "\n", 1);
+	/* A certificate cut short: nothing of it stays. */
+	if (l->in_cert) {
+		l->set->used = l->mark;
+		l->set->skipped += rc == 0;
+	}
 	if (rc == LOAD_FAIL)
 		snprintf(err, errlen, "%s: not a PEM file", name);
 	else if (rc == LOAD_FULL)

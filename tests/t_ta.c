@@ -203,6 +203,32 @@ t_broken_certificates(void)
 	CHECK_EQ(used, other.used);
 }
 
+/*
+ * A text that ends inside a certificate: cut at the end of a line, that
+ * one is skipped; inside a line, the text is not PEM.  Either way nothing
+ * of it is left in the arena.
+ */
+static void
+t_cut_short(void)
+{
+	size_t n = slurp(EC_ROOT, text, sizeof text), k, line, cut;
+
+	n += slurp(RSA_ROOT, text + n, sizeof text - n);
+	for (line = 0, k = 0; k < n && line < 26; k++)
+		line += text[k] == '\n';
+	for (cut = k; cut <= k + 10; cut += 10) {
+		ta_reset(&set);
+		CHECK_EQ(load(text, cut), cut == k ? 1 : -1);
+		CHECK_EQ(set.skipped, cut == k ? 1 : 0);
+		if (!CHECK_EQ(set.n, 1))
+			continue;
+		CHECK_EQ(set.ta[0].pkey.key_type, BR_KEYTYPE_EC);
+		CHECK_EQ(set.used, set.ta[0].dn.len +
+		    set.ta[0].pkey.key.ec.qlen);
+	}
+	CHECK(strcmp(err, "mem.pem: not a PEM file") == 0);
+}
+
 static void
 t_limits(void)
 {
@@ -267,6 +293,7 @@ main(int argc, char **argv)
 		{ "memory_as_file", t_memory_as_file },
 		{ "no_certificate", t_no_certificate },
 		{ "broken_certificates", t_broken_certificates },
+		{ "cut_short", t_cut_short },
 		{ "limits", t_limits },
 		{ "file_pieces", t_file_pieces },
 	};
