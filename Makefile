@@ -20,7 +20,7 @@ BEARSSL	= /usr/lib/$(ARCH)/libbearssl.a
 SHARED	= ../shared
 FUZZ_SECONDS = 60
 FUZZ_LONG_RUNS = 10000000
-FUZZ_LONG_SECONDS = 3600
+FUZZ_LONG_SECONDS = 7200
 BENCH_RUNS = 7
 
 WARN	= -Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wstrict-prototypes \
@@ -174,8 +174,8 @@ fuzz: deps-install $(FUZZ:%=build/fuzz/%)
 	@tests/fuzz-all $(FUZZ_SECONDS) $(FUZZ:%=build/fuzz/%)
 
 # Every target until FUZZ_LONG_RUNS executions (FUZZ_LONG_SECONDS at
-# most), two at a time, the slowest (pem) first: about 40 minutes on 2
-# cores (README.md has the counts).
+# most, in case the machine is busy), two at a time, the slowest (pem)
+# first: about 40 minutes on 2 idle cores (README.md has the counts).
 fuzz-long: deps-install $(FUZZ:%=build/fuzz/%)
 	@FUZZ_JOBS=2 FUZZ_RUNS=$(FUZZ_LONG_RUNS) tests/fuzz-all \
 	    $(FUZZ_LONG_SECONDS) $(filter %pem,$(FUZZ:%=build/fuzz/%)) \

@@ -13,7 +13,8 @@
  *  - a method call: the form decodes, pair by pair, to the args as
  *    written (strings unescaped, other values as JSON);
  *  - a response_url: an https:// URL, and the body is JSON holding every
- *    other member with the same value;
+ *    other member with the same value; or one too long, said with its
+ *    length;
  *  - a post: the body is the line's object, with a channel of 63 bytes at
  *    most and a text, blocks or attachments;
  *  - with small buffers: ACTION_TOO_BIG or what the full buffers give.
@@ -43,7 +44,7 @@ static struct json_tok	tok[NTOK], tok2[NTOK], all[PIPE_LINE_MAX];
 static char		body[API_REQ_MAX], str[ENV_BUF_MAX];
 static char		body2[API_REQ_MAX], str2[ENV_BUF_MAX];
 static char		ubuf[PIPE_LINE_MAX], ubuf2[PIPE_LINE_MAX];
-static char		head[16384], path[1024];
+static char		head[16384], path[RESPONSE_URL_MAX + 64];
 
 static int
 blank(char c)
@@ -308,14 +309,20 @@ one(const char *line, size_t n, const struct action_buf *b,
 	case ACTION_POST:
 		ASSERT(member(line, "method") < 0 || member(line, "method") >=
 		    (long)sizeof a.target);
-		ASSERT(member(line, "response_url") < 0 ||
-		    member(line, "response_url") >= (long)sizeof a.target);
+		ASSERT(member(line, "response_url") < 0);
 		check_target(line, &a, "channel");
 		ASSERT(strlen(a.target) < 64);
 		ASSERT(a.body == line + tok2[0].start && a.len == tok2[0].len);
 		ASSERT(json_find(line, tok2, 0, "text") >= 0 ||
 		    json_find(line, tok2, 0, "blocks") >= 0 ||
 		    json_find(line, tok2, 0, "attachments") >= 0);
+		break;
+	case ACTION_URL_TOO_LONG:
+		ASSERT(member(line, "method") < 0 || member(line, "method") >=
+		    (long)sizeof a.target);
+		ASSERT(member(line, "response_url") >= (long)sizeof a.target);
+		ASSERT(a.len == tok2[json_find(line, tok2, 0,
+		    "response_url")].len);
 		break;
 	case ACTION_TOO_BIG:
 	case ACTION_UNKNOWN:
