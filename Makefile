@@ -7,6 +7,8 @@
 #   make test-cross the cross-target tests, every target under qemu
 #   make install    PREFIX=/usr/local, DESTDIR; make uninstall
 #   make fuzz       run each libFuzzer target for FUZZ_SECONDS
+#   make fuzz-long  10 million executions of each, two at a time (40 min)
+#   make corpus     the fuzz targets' seeds again, from the unit tests
 #   make bench      benchmarks (throughput, sizes)
 #   make clean      (make distclean: also the fetched sources and libraries)
 #
@@ -39,6 +41,8 @@ VERSION	:= $(shell sed -n 's/^\#define SLACKBOT_VERSION[^"]*"\(.*\)"/\1/p' confi
 PREFIX	= /usr/local
 DESTDIR	=
 FUZZ_SECONDS = 60
+FUZZ_LONG_RUNS = 10000000
+FUZZ_LONG_SECONDS = 7200
 BENCH_RUNS = 7
 
 WARN	= -Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wstrict-prototypes \
@@ -58,8 +62,13 @@ CFLAGS	= $(STD) -Os $(WARN) -Wno-format-truncation $(INC) -DBUILD_EPOCH=$(BUILD_
 LDFLAGS	= -static -no-pie -Wl,--gc-sections -Wl,-z,noseparate-code
 SANFLAGS = $(STD) -g -O1 $(WARN) $(HOSTINC) -DBUILD_EPOCH=$(BUILD_EPOCH) -fsanitize=address,undefined \
 	  -fno-sanitize-recover=all -fno-omit-frame-pointer -MMD -MP
-FUZZFLAGS = $(STD) -g -O1 $(HOSTINC) -fsanitize=fuzzer,address,undefined \
-	  -fno-sanitize-recover=all
+# Fuzzing: the library instrumented for coverage, the targets (the
+# oracles) only checked by the sanitizers, so that their checks neither
+# slow each run down with coverage callbacks nor count as coverage.
+FUZZSAN	= -fsanitize=address,undefined -fno-sanitize-recover=all
+FUZZFLAGS = $(STD) -g -O1 $(WARN) $(HOSTINC) $(FUZZSAN) -fsanitize=fuzzer-no-link \
+	  -MMD -MP
+FUZZTFLAGS = $(STD) -g -O1 $(WARN) $(HOSTINC) -Itests $(FUZZSAN) -MMD -MP
 
 # The program: main, its commands and the loop of `run`.  Every other
 # top-level .c is library code.
@@ -71,6 +80,7 @@ FUZZ	= $(patsubst tests/%.c,%,$(wildcard tests/fuzz_*.c))
 
 MUSLOBJ	= $(patsubst %.c,$(B)/%.o,$(notdir $(LIBSRC)))
 SANOBJ	= $(patsubst %.c,build/asan/%.o,$(notdir $(LIBSRC)))
+FUZZOBJ	= $(patsubst %.c,build/fuzz/%.o,$(notdir $(LIBSRC)))
 
 # Roots compiled into the binary for machines without a CA bundle
 # (README.md, "Trust").  Taken from Debian's ca-certificates at build time.
@@ -98,6 +108,10 @@ build/asan/lib.a: $(SANOBJ)
 	$(E) AR $@
 	$(Q)rm -f $@ && ar rcs $@ $(SANOBJ)
 
+build/fuzz/lib.a: $(FUZZOBJ)
+	$(E) AR $@
+	$(Q)rm -f $@ && ar rcs $@ $(FUZZOBJ)
+
 # The code every event goes through is built for speed, the rest for size.
 HOT	= json ws slack
 $(HOT:%=$(B)/%.o): CFLAGS += -O2
@@ -122,6 +136,14 @@ build/asan/%.o: %.c | build/asan
 build/asan/anchors.o: build/anchors.c | build/asan
 	$(E) CC $@
 	$(Q)$(SANCC) $(SANFLAGS) -c -o $@ $<
+
+build/fuzz/%.o: %.c | build/fuzz
+	$(E) CC $@
+	$(Q)$(SANCC) $(FUZZFLAGS) -c -o $@ $<
+
+build/fuzz/anchors.o: build/anchors.c | build/fuzz
+	$(E) CC $@
+	$(Q)$(SANCC) $(FUZZFLAGS) -c -o $@ $<
 
 build/mkanchors: tools/mkanchors.c ta.c ta.h | build
 	$(E) LD $@
@@ -151,9 +173,14 @@ build/jsoncheck: tests/jsoncheck.c $(B)/lib.a
 	$(E) LD $@
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(B)/lib.a
 
-build/fuzz/%: tests/%.c $(LIBSRC) | build/fuzz
+build/fuzz/fuzz_%.o: tests/fuzz_%.c | build/fuzz
+	$(E) CC $@
+	$(Q)$(SANCC) $(FUZZTFLAGS) -c -o $@ $<
+
+build/fuzz/fuzz_%: build/fuzz/fuzz_%.o build/fuzz/lib.a
 	$(E) LD $@
-	$(Q)$(SANCC) $(FUZZFLAGS) -o $@ $< $(LIBSRC) -lbearssl
+	$(Q)$(SANCC) $(FUZZSAN) -fsanitize=fuzzer -o $@ $< build/fuzz/lib.a \
+	    -lbearssl
 
 TESTBINS = $(UNIT:%=build/musl/%) $(UNIT:%=build/asan/%) \
 	   $(if $(wildcard tests/jsoncheck.c),build/jsoncheck) \
@@ -234,6 +261,26 @@ demo: deps-install
 fuzz: deps-install $(FUZZ:%=build/fuzz/%)
 	@tests/fuzz-all $(FUZZ_SECONDS) $(FUZZ:%=build/fuzz/%)
 
+# Every target until FUZZ_LONG_RUNS executions (FUZZ_LONG_SECONDS at
+# most, in case the machine is busy), two at a time, the slowest (pem)
+# first: about 40 minutes on 2 idle cores (README.md has the counts).
+fuzz-long: deps-install $(FUZZ:%=build/fuzz/%)
+	@FUZZ_JOBS=2 FUZZ_RUNS=$(FUZZ_LONG_RUNS) tests/fuzz-all \
+	    $(FUZZ_LONG_SECONDS) $(filter %pem,$(FUZZ:%=build/fuzz/%)) \
+	    $(filter-out %pem,$(FUZZ:%=build/fuzz/%))
+
+# The fuzz targets' seeds in tests/corpus/TARGET/, written by the unit
+# tests from their cases (t_seed() in tests/harness.h).
+corpus: $(UNIT:%=build/%)
+	@rm -rf tests/corpus
+	@for t in $(FUZZ:fuzz_%=%); do mkdir -p tests/corpus/$$t; done
+	@for t in $(UNIT:%=build/%); do \
+	    T_SEEDS=tests/corpus $$t >/dev/null || exit 1; done
+	@for t in $(FUZZ:fuzz_%=%); do rmdir tests/corpus/$$t 2>/dev/null; \
+	    done; true
+	@du -sh tests/corpus; ls tests/corpus | while read -r t; do \
+	    echo "  $$t: $$(ls tests/corpus/$$t | wc -l) seeds"; done
+
 bench: deps-install
 	@$(MAKE) --no-print-directory slackbot build/bench_json build/bench_api \
 	    build/flood
@@ -270,7 +317,7 @@ distclean:
 	rm -rf build slackbot dist
 
 .PHONY: all deps-install test test-cross cross-bins dist install uninstall \
-	fuzz bench demo clean distclean FORCE
+	fuzz fuzz-long corpus bench demo clean distclean FORCE
 .SECONDARY:
 
--include $(wildcard $(B)/*.d build/asan/*.d)
+-include $(wildcard $(B)/*.d build/asan/*.d build/fuzz/*.d)

@@ -37,8 +37,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "action.h"
 #include "handler.h"
-#include "http.h"
 #include "json.h"
 #include "log.h"
 #include "out.h"
@@ -569,110 +569,50 @@ exec_done(struct child *c)
 static int
 action(char *line, size_t n)
 {
-	char target[RESPONSE_URL_MAX + 1], chan[64];
-	struct json_w w;
-	size_t len = 0, k;
-	int t, i, args, rc;
+	static const struct action_buf buf = { h.tok, sizeof h.tok /
+	    sizeof h.tok[0], h.form, sizeof h.form, h.envbuf,
+	    sizeof h.envbuf };
+	struct action a;
+	int rc, shown;
 
-	while (n > 0 && (line[n - 1] == '\r' || line[n - 1] == ' '))
-		n--;
-	if (n == 0)
+	switch (action_read(line, n, &buf, &a)) {
+	case ACTION_NONE:
 		return 0;
-	t = json_parse(line, n, h.tok, sizeof h.tok / sizeof h.tok[0], 2,
-	    NULL);
-	if (t < 1 || h.tok[0].type != JSON_OBJECT) {
-		log_msg(LOG_WARN, "pipe handler printed a line that is not a "
-		    "JSON object; skipped: %.*s", (int)(n < 60 ? n : 60), line);
-		return 0;
-	}
-	if ((i = json_find(line, h.tok, 0, "method")) >= 0 &&
-	    h.tok[i].type == JSON_STRING &&
-	    json_unescape(line, &h.tok[i], target, sizeof target, NULL) == 0) {
-		/* Form fields; values that are not strings go as JSON. */
-		args = json_find(line, h.tok, 0, "args");
-		if (args >= 0 && h.tok[args].type != JSON_OBJECT)
-			goto bad;
-		for (i = args >= 0 ? json_first(h.tok, args) : -1; i >= 0;
-		    i = json_next(h.tok, args, i)) {
-			if (len > 0 && len < sizeof h.form)
-				h.form[len++] = '&';
-			if (json_unescape(line, &h.tok[i], chan, sizeof chan,
-			    &k) < 0 || (k = http_form_escape(h.form + len,
-			    sizeof h.form - len, chan, k)) == (size_t)-1)
-				goto big;
-			len += k;
-			if (len + 1 >= sizeof h.form)
-				goto big;
-			h.form[len++] = '=';
-			if (h.tok[i + 1].type == JSON_STRING) {
-				if (json_unescape(line, &h.tok[i + 1], h.envbuf,
-				    sizeof h.envbuf, &k) < 0)
-					goto big;
-				k = http_form_escape(h.form + len,
-				    sizeof h.form - len, h.envbuf, k);
-			} else
-				k = http_form_escape(h.form + len,
-				    sizeof h.form - len, line +
-				    h.tok[i + 1].start, h.tok[i + 1].len);
-			if (k == (size_t)-1)
-				goto big;
-			len += k;
-		}
-		if ((rc = out_call(target, h.form, len)) == OUT_TOOBIG)
-			goto big;
-		return rc;
-	}
-	if ((i = json_find(line, h.tok, 0, "response_url")) >= 0 &&
-	    h.tok[i].type == JSON_STRING &&
-	    json_unescape(line, &h.tok[i], target, sizeof target, NULL) < 0) {
-		log_msg(LOG_WARN, "pipe handler gave a response_url of %u "
-		    "bytes, longer than %d bytes; skipped", h.tok[i].len,
+	case ACTION_CALL:
+		rc = out_call(a.target, a.body, a.len);
+		break;
+	case ACTION_HOOK:
+		rc = out_hook(a.target, a.body, a.len);
+		break;
+	case ACTION_POST:
+		rc = out_post_json(a.target, a.body, a.len);
+		break;
+	case ACTION_TOO_BIG:
+		rc = OUT_TOOBIG;
+		break;
+	case ACTION_URL_TOO_LONG:
+		log_msg(LOG_WARN, "pipe handler gave a response_url of %zu "
+		    "bytes, longer than %d bytes; skipped", a.len,
 		    RESPONSE_URL_MAX);
 		return 0;
+	default:
+		shown = (int)(a.linelen < 60 ? a.linelen : 60);
+		if (a.kind == ACTION_NOT_JSON)
+			log_msg(LOG_WARN, "pipe handler printed a line that is "
+			    "not a JSON object; skipped: %.*s", shown, line);
+		else
+			log_msg(LOG_WARN, "pipe handler printed a line that is "
+			    "no action (it needs \"method\", \"response_url\" "
+			    "or \"channel\" with \"text\"); skipped: %.*s",
+			    shown, line);
+		return 0;
 	}
-	if (i >= 0 && h.tok[i].type == JSON_STRING) {
-		/* Everything but the URL is the message. */
-		json_w_init(&w, h.form, sizeof h.form);
-		json_w_object(&w);
-		for (i = json_first(h.tok, 0); i >= 0;
-		    i = json_next(h.tok, 0, i)) {
-			if (json_eq(line, &h.tok[i], "response_url"))
-				continue;
-			if (json_unescape(line, &h.tok[i], chan, sizeof chan,
-			    &k) < 0)
-				goto big;
-			json_w_keyn(&w, chan, k);
-			json_w_tok(&w, line, &h.tok[i + 1]);
-		}
-		json_w_object_end(&w);
-		if (json_w_finish(&w, &len) != 0)
-			goto big;
-		if (strncmp(target, "https://", 8) != 0)
-			goto bad;
-		if ((rc = out_hook(target, h.form, len)) == OUT_TOOBIG)
-			goto big;
-		return rc;
+	if (rc == OUT_TOOBIG) {
+		log_msg(LOG_WARN, "pipe handler printed an action too large "
+		    "to send; skipped");
+		return 0;
 	}
-	if ((i = json_find(line, h.tok, 0, "channel")) >= 0 &&
-	    h.tok[i].type == JSON_STRING &&
-	    json_unescape(line, &h.tok[i], chan, sizeof chan, NULL) == 0 &&
-	    (json_find(line, h.tok, 0, "text") >= 0 ||
-	    json_find(line, h.tok, 0, "blocks") >= 0 ||
-	    json_find(line, h.tok, 0, "attachments") >= 0)) {
-		if ((rc = out_post_json(chan, line + h.tok[0].start,
-		    h.tok[0].len)) == OUT_TOOBIG)
-			goto big;
-		return rc;
-	}
-bad:
-	log_msg(LOG_WARN, "pipe handler printed a line that is no action "
-	    "(it needs \"method\", \"response_url\" or \"channel\" with "
-	    "\"text\"); skipped: %.*s", (int)(n < 60 ? n : 60), line);
-	return 0;
-big:
-	log_msg(LOG_WARN, "pipe handler printed an action too large to send; "
-	    "skipped");
-	return 0;
+	return rc;
 }
 
 /*

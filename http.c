@@ -553,22 +553,19 @@ http_form_add(char *buf, size_t cap, size_t *len, const char *key,
 	size_t n = *len, k;
 
 	if (n > 0) {
-		if (n + 1 >= cap)
+		if (n >= cap)
 			return -1;
 		buf[n++] = '&';
 	}
 	if ((k = http_form_escape(buf + n, cap - n, key, klen)) == (size_t)-1)
 		return -1;
 	n += k;
-	if (n + 1 >= cap)
+	if (n >= cap)
 		return -1;
 	buf[n++] = '=';
-	if ((k = http_form_escape(buf + n, cap - n, val, vlen)) == (size_t)-1 ||
-	    n + k >= cap)
+	if ((k = http_form_escape(buf + n, cap - n, val, vlen)) == (size_t)-1)
 		return -1;
-	n += k;
-	buf[n] = '\0';
-	*len = n;
+	*len = n + k;
 	return 0;
 }
 

@@ -77,8 +77,8 @@ size_t	http_form_escape(char *out, size_t cap, const char *s, size_t n);
 
 /*
  * Appends "key=value" (both form-escaped), after a '&' unless *len is 0,
- * to buf at *len, and a NUL.  Returns 0 and moves *len on, or -1 when it
- * does not fit in cap (buf and *len are then unchanged up to *len).
+ * to buf at *len (no NUL).  Returns 0 and moves *len on, or -1 when it
+ * does not fit in cap (*len is then unchanged; buf past it is not).
  */
 int	http_form_add(char *buf, size_t cap, size_t *len, const char *key,
 	    size_t klen, const char *val, size_t vlen);

@@ -56,12 +56,20 @@ dn_append(void *ctx, const void *buf, size_t len)
 		memcpy(p, buf, len);
 }
 
+/*
+ * BearSSL's decoder stops where it fails and, pushed more bytes, runs on
+ * from there as if the failure had returned: it then reads through wild
+ * pointers (a bad date, or bytes after the certificate, crashed us).
+ * Once it has failed, what is left of the certificate is not given to it.
+ */
 static void
 der_push(void *ctx, const void *buf, size_t len)
 {
 	struct loader *l = ctx;
+	int err = br_x509_decoder_last_error(&l->dc);
 
-	br_x509_decoder_push(&l->dc, buf, len);
+	if (err == 0 || err == BR_ERR_X509_TRUNCATED)
+		br_x509_decoder_push(&l->dc, buf, len);
 }
 
 static unsigned char *
@@ -170,6 +178,36 @@ ta_reset(struct ta_set *s)
 	s->used = 0;
 }
 
+static void
+load_begin(struct loader *l, br_pem_decoder_context *pc, struct ta_set *s)
+{
+	memset(l, 0, sizeof *l);
+	l->set = s;
+	br_pem_decoder_init(pc);
+}
+
+/* The end of the text: 0, or LOAD_FAIL or LOAD_FULL said in err. */
+static int
+load_end(struct loader *l, br_pem_decoder_context *pc, int rc,
+    const char *name, char *err, size_t errlen)
+{
+	/* The decoder needs a newline after the last END line. */
+	if (rc == 0)
+		rc = pem_push(l, pc, "\n", 1);
+	/* A certificate cut short: nothing of it stays. */
+	if (l->in_cert) {
+		l->set->used = l->mark;
+		l->set->skipped += rc == 0;
+	}
+	if (rc == LOAD_FAIL)
+		snprintf(err, errlen, "%s: not a PEM file", name);
+	else if (rc == LOAD_FULL)
+		snprintf(err, errlen, "%s: too many certificates (the limit "
+		    "is %d certificates, %d bytes of keys and names)", name,
+		    TA_MAX, TA_ARENA);
+	return rc;
+}
+
 /* As ta_load_file, but failing with LOAD_FAIL or LOAD_FULL. */
 static int
 load(struct ta_set *s, const char *path, char *err, size_t errlen)
@@ -204,9 +242,7 @@ load(struct ta_set *s, const char *path, char *err, size_t errlen)
 		return LOAD_FAIL;
 	}
 	left = (size_t)st.st_size;
-	memset(&l, 0, sizeof l);
-	l.set = s;
-	br_pem_decoder_init(&pc);
+	load_begin(&l, &pc, s);
 	while (rc == 0 && left > 0 && (r = read(fd, buf, left < sizeof buf ?
 	    left : sizeof buf)) != 0) {
 		if (r < 0 && errno == EINTR)
@@ -219,15 +255,7 @@ load(struct ta_set *s, const char *path, char *err, size_t errlen)
 		left -= (size_t)r;
 		rc = pem_push(&l, &pc, buf, (size_t)r);
 	}
-	/* The decoder needs a newline after the last END line. */
-	if (rc == 0)
-		rc = pem_push(&l, &pc, "\n", 1);
-	if (rc == LOAD_FAIL)
-		snprintf(err, errlen, "%s: not a PEM file", path);
-	else if (rc == LOAD_FULL)
-		snprintf(err, errlen, "%s: too many certificates (the limit "
-		    "is %d certificates, %d bytes of keys and names)", path,
-		    TA_MAX, TA_ARENA);
+	rc = load_end(&l, &pc, rc, path, err, errlen);
 done:
 	close(fd);
 	return rc < 0 ? rc : (int)(s->n - before);
@@ -240,6 +268,21 @@ ta_load_file(struct ta_set *s, const char *path, char *err, size_t errlen)
 	int rc = load(s, path, err, errlen);
 
 	return rc < 0 ? -1 : rc;
+}
+
+/* see ta.h */
+int
+ta_load_pem(struct ta_set *s, const char *name, const char *pem, size_t len,
+    char *err, size_t errlen)
+{
+	br_pem_decoder_context pc;
+	struct loader l;
+	size_t before = s->n;
+	int rc;
+
+	load_begin(&l, &pc, s);
+	rc = load_end(&l, &pc, pem_push(&l, &pc, pem, len), name, err, errlen);
+	return rc < 0 ? -1 : (int)(s->n - before);
 }
 
 /* A subject-hash name: eight hex digits, a dot, a decimal number. */

@@ -36,6 +36,13 @@ void	ta_reset(struct ta_set *);
 int	ta_load_file(struct ta_set *, const char *path, char *err, size_t errlen);
 
 /*
+ * As ta_load_file, for the PEM text pem[0..len) held in memory; name
+ * stands for the file in err.
+ */
+int	ta_load_pem(struct ta_set *, const char *name, const char *pem,
+	    size_t len, char *err, size_t errlen);
+
+/*
  * Adds the certificates of an OpenSSL-style CA directory: the files named
  * by subject hash ("5ad8a5d6.0"), so that each certificate is read once
  * however many other names link to it.  An entry that cannot be used (not

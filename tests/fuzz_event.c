@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "event.h"
+#include "fuzzutil.h"
 
 static struct json_tok	tok[256];
 
@@ -34,9 +35,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size < 2)
 		return 0;
-	if ((rec = malloc(size - 1)) == NULL)
-		return 0;
-	memcpy(rec, data + 1, size - 1);
+	rec = fz_copy(data + 1, size - 1);
 	if (event_read(rec, size - 1, tok, 1 + data[0] % 256, &ev) == 0) {
 		inside(rec, size - 1, &ev.channel);
 		inside(rec, size - 1, &ev.user);
@@ -62,6 +61,5 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    strlen(th) >= sizeof th))
 			abort();
 	}
-	free(rec);
 	return 0;
 }

@@ -4,8 +4,9 @@
  * Input: byte 0 holds the http_resp_init() flags, byte 1 the number of
  * piece lengths that follow (0-15; none means byte by byte), then those
  * lengths (1-256 each, used in turn), then the response.  It is fed in
- * those pieces, each copied to a buffer of its own size so that a read
- * past it is caught, and again in one piece; then the connection closes.
+ * those pieces, each copied to a fenced buffer of its own size so that a
+ * read past it is caught, and again in one piece; then the connection
+ * closes.
  * Both runs must agree on everything, and every call must keep the
  * parser's promises: no more used than given, body views inside what was
  * used, states that only move forward, nothing used once finished.
@@ -15,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzzutil.h"
 #include "http.h"
 
 struct run {
@@ -54,9 +56,7 @@ piece(struct run *x, const uint8_t *s, size_t n)
 
 	if (n == 0)
 		return;
-	if ((in = malloc(n)) == NULL)
-		abort();
-	memcpy(in, s, n);
+	in = fz_copy(s, n);
 	while (off < n) {
 		before = http_resp_state(&x->r);
 		k = http_resp_feed(&x->r, in + off, n - off, &body, &blen);
@@ -85,7 +85,6 @@ piece(struct run *x, const uint8_t *s, size_t n)
 		if (k == 0)
 			break;
 	}
-	free(in);
 }
 
 static void

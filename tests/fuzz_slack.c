@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzzutil.h"
 #include "slack.h"
 
 static struct json_tok	tok[512];
@@ -95,11 +96,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	ntok = 1 + data[0] % (sizeof tok / sizeof tok[0]);
 	/* A copy of exactly the right size, so reading past it is caught. */
-	if ((in = malloc(size - 1 + 1)) == NULL)
-		return 0;
-	memcpy(in, data + 1, size - 1);
+	in = fz_copy(data + 1, size - 1);
 	one(SLACK_SOCKET, in, size - 1, ntok);
 	one(SLACK_RTM, in, size - 1, ntok);
-	free(in);
 	return 0;
 }

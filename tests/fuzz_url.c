@@ -1,8 +1,8 @@
 /*
  * tests/fuzz_url.c: http_url_parse() on arbitrary bytes.
  *
- * The input is copied to a buffer of its own size, so that a read past it
- * is caught.  When it parses, the views must lie inside it (but for the
+ * The input is copied to a fenced buffer of its own size, so that a read
+ * past it is caught.  When it parses, the views must lie inside it (but for the
  * default path), the parts must make sense, and a URL written back from
  * them (port always given) must parse to the same parts.  The request
  * heads built from it must be well-formed, and its userinfo must give
@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzzutil.h"
 #include "http.h"
 
 static void
@@ -70,10 +71,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t n;
 	int len, v6;
 
-	if ((s = malloc(size > 0 ? size : 1)) == NULL)
-		abort();
-	if (size > 0)
-		memcpy(s, data, size);
+	s = fz_copy(data, size);
 	if (http_url_parse(&u, s, size) != 0)
 		goto done;
 
@@ -120,6 +118,5 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		check(n >= 10 && memcmp(auth, "Basic ", 6) == 0);
 	}
 done:
-	free(s);
 	return 0;
 }

@@ -7,8 +7,8 @@
  * piece lengths; the rest is the stream.
  *
  * Frames: the stream goes to ws_feed() whole, and again cut into pieces
- * of the chosen lengths (each piece in its own allocation, so reading past
- * it is caught).  Both runs must give the same events and error as a
+ * of the chosen lengths (each piece in a fenced copy of its own size, so
+ * reading past it is caught).  Both runs must give the same events and error as a
  * plain whole-buffer parser written here from RFC 6455, and every call
  * must keep the documented contract (used counts, views inside the input,
  * the message buffer or the struct, lengths, valid UTF-8 in text, sticky
@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzzutil.h"
 #include "http.h"
 #include "ws.h"
 
@@ -355,19 +356,12 @@ drive(struct log *lg, const unsigned char *in, size_t n,
 		len = nlens == 0 ? n : (size_t)lens[k++ % nlens] + 1;
 		if (len > n - off)
 			len = n - off;
-		piece = malloc(len);
-		if (piece == NULL)
-			abort();
-		memcpy(piece, in + off, len);
+		piece = (unsigned char *)fz_copy(in + off, len);
 		for (pos = 0; pos < len; pos += used) {
 			ev = checked_feed(lg, piece + pos, len - pos, &used);
-			if (ev < 0) {
-				free(piece);
+			if (ev < 0)
 				return;
-			}
 		}
-		memset(piece, 0xee, len);
-		free(piece);
 		off += len;
 	}
 	lg->err = ws_error(&w);
@@ -470,11 +464,8 @@ answer(struct http_resp *r, const unsigned char *in, size_t n,
 		len = nlens == 0 ? n : (size_t)lens[k++ % nlens] + 1;
 		if (len > n - off)
 			len = n - off;
-		if ((piece = malloc(len)) == NULL)
-			abort();
-		memcpy(piece, in + off, len);
+		piece = fz_copy(in + off, len);
 		used = http_resp_feed(r, piece, len, &body, &blen);
-		free(piece);
 		/* http.h: the head stops the feed; nothing else does. */
 		if (used > len || (used < len &&
 		    http_resp_state(r) == HTTP_HEAD))

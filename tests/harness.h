@@ -9,7 +9,9 @@
 #ifndef HARNESS_H
 #define HARNESS_H
 
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define nitems(a)	(sizeof(a) / sizeof((a)[0]))
@@ -46,6 +48,42 @@ t_check_eq(long long a, long long b, const char *file, int line,
 	if (a != b)
 		t_case_failed++;
 	return a == b;
+}
+
+/*
+ * Keeps a case's input as a seed of the fuzz target tests/fuzz_TARGET.c
+ * (make corpus): with T_SEEDS=DIR in the environment, pre[0..np) (the
+ * target's leading bytes, its parameters) then s[0..n) are written to
+ * DIR/TARGET/ in a file named by a hash of them.  Else nothing happens.
+ * Seeds of more than T_SEED_MAX bytes are not kept.
+ */
+#define T_SEED_MAX	16384
+
+static inline void
+t_seed(const char *target, const void *pre, size_t np, const void *s,
+    size_t n)
+{
+	const char *dir = getenv("T_SEEDS");
+	const unsigned char *b;
+	uint64_t h = 0xcbf29ce484222325ULL;
+	char path[512];
+	FILE *f;
+	size_t i;
+
+	if (dir == NULL || *dir == '\0' || np + n > T_SEED_MAX)
+		return;
+	for (b = pre, i = 0; i < np; i++)
+		h = (h ^ b[i]) * 0x100000001b3ULL;
+	for (b = s, i = 0; i < n; i++)
+		h = (h ^ b[i]) * 0x100000001b3ULL;
+	snprintf(path, sizeof path, "%s/%s/%016llx", dir, target,
+	    (unsigned long long)h);
+	if ((f = fopen(path, "wb")) == NULL ||
+	    (np > 0 && fwrite(pre, 1, np, f) != np) ||
+	    (n > 0 && fwrite(s, 1, n, f) != n) || fclose(f) != 0) {
+		fprintf(stderr, "t_seed: cannot write %s\n", path);
+		exit(1);
+	}
 }
 
 static int

@@ -69,6 +69,8 @@ static const char interactive[] = "I{\"type\":\"block_actions\",\"user\":"
 static int
 rd(const char *rec, struct event *ev)
 {
+	/* tests/fuzz_event.c: 256 tokens, --all, --edits, no --allow-users */
+	t_seed("event", "\xff", 1, rec, strlen(rec));
 	return event_read(rec, strlen(rec), tok, nitems(tok), ev);
 }
 

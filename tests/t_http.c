@@ -178,9 +178,15 @@ static void
 replay_all(const struct rcase *c, size_t n)
 {
 	static struct outcome o;
+	unsigned char pre[3];
 	size_t i, cut;
 
 	for (i = 0; i < n; i++) {
+		/* tests/fuzz_http.c: flags, one piece length, 7 */
+		pre[0] = (unsigned char)c[i].flags;
+		pre[1] = 1;
+		pre[2] = 6;
+		t_seed("http", pre, sizeof pre, c[i].in, c[i].len);
 		replay(&c[i], 0, 0, &o);
 		if (!CHECK(outcome_ok(&c[i], &o)))
 			fprintf(stderr, "  case %zu (%s): state %d err %d "
@@ -1135,6 +1141,7 @@ t_url_bad(void)
 
 	memset(&keep, 0x5a, sizeof keep);
 	for (i = 0; i < nitems(bad_urls); i++) {
+		t_seed("url", NULL, 0, bad_urls[i], strlen(bad_urls[i]));
 		u = keep;
 		if (!CHECK_EQ(http_url_parse(&u, bad_urls[i],
 		    strlen(bad_urls[i])), -1))
@@ -1156,6 +1163,7 @@ t_url_good(void)
 	const char *s;
 
 	for (i = 0; i < nitems(good_urls); i++) {
+		t_seed("url", NULL, 0, good_urls[i].s, strlen(good_urls[i].s));
 		memset(&u, 0, sizeof u);
 		s = guarded(good_urls[i].s, strlen(good_urls[i].s));
 		if (!CHECK_EQ(http_url_parse(&u, s, strlen(good_urls[i].s)),

@@ -417,6 +417,7 @@ t_parse_table(void)
 
 	for (i = 0; i < nitems(pcases); i++) {
 		c = &pcases[i];
+		t_seed("json", NULL, 0, c->in, c->len);
 		r = parse(c->in, c->len, NTOK, JSON_FULL, &off);
 		if (!CHECK_EQ(r, c->want) ||
 		    !CHECK_EQ(off, c->want > 0 ? c->len : c->off)) {

@@ -176,8 +176,14 @@ check_splits(const char *name, const unsigned char *in, size_t n, size_t cap,
     const struct want *want, size_t nwant, int werr)
 {
 	static size_t cuts[2 * BIG];
+	unsigned char pre[3];
 	size_t i, j;
 
+	/* tests/fuzz_ws.c: frames, a buffer of cap (or 4096), 7-byte pieces */
+	pre[0] = cap < 126 ? (unsigned char)(cap / 2) : 0x3f;
+	pre[1] = 1;
+	pre[2] = 6;
+	t_seed("ws", pre, sizeof pre, in, n);
 	feed_cuts(&run, cap, in, n, NULL, 0);
 	if (!CHECK(matches(&run, want, nwant, werr))) {
 		report(name, "whole", 0, 0);
@@ -1303,11 +1309,13 @@ static int
 answer(const char *resp, size_t n, size_t cut, size_t *rest)
 {
 	static struct http_resp r;
+	static const unsigned char pre[3] = { 0xff, 1, 6 };	/* handshake */
 	const char *body;
 	size_t off = 0, end, blen, k;
 	char req[512];
 	struct url u;
 
+	t_seed("ws", pre, sizeof pre, resp, n);
 	http_resp_init(&r, 0);
 	while (off < n && http_resp_state(&r) == HTTP_HEAD) {
 		end = cut > n ? off + 1 : off < cut ? cut : n;

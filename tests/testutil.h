@@ -65,4 +65,46 @@ tu_has_fffd(const char *s, size_t n)
 	return 0;
 }
 
+/*
+ * Writes der[0..n) as one PEM object of type name (base64, 64 columns)
+ * into out; returns its length, or 0 when it does not fit in cap.
+ */
+static inline size_t
+tu_pem(const char *name, const unsigned char *der, size_t n, char *out,
+    size_t cap)
+{
+	static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "abcdefghijklmnopqrstuvwxyz0123456789+/";
+	size_t i, k, col = 0, nl = strlen(name);
+	uint32_t v;
+
+	if (cap < 2 * nl + 32 + (n + 2) / 3 * 4 + n / 48 + 1)
+		return 0;
+	memcpy(out, "-----BEGIN ", 11);
+	memcpy(out + 11, name, nl);
+	memcpy(out + 11 + nl, "-----\n", 6);
+	k = 17 + nl;
+	for (i = 0; i < n; i += 3) {
+		v = (uint32_t)der[i] << 16;
+		if (i + 1 < n)
+			v |= (uint32_t)der[i + 1] << 8;
+		if (i + 2 < n)
+			v |= der[i + 2];
+		out[k++] = b64[v >> 18 & 63];
+		out[k++] = b64[v >> 12 & 63];
+		out[k++] = i + 1 < n ? b64[v >> 6 & 63] : '=';
+		out[k++] = i + 2 < n ? b64[v & 63] : '=';
+		if ((col += 4) == 64) {
+			out[k++] = '\n';
+			col = 0;
+		}
+	}
+	if (col > 0)
+		out[k++] = '\n';
+	memcpy(out + k, "-----END ", 9);
+	memcpy(out + k + 9, name, nl);
+	memcpy(out + k + 9 + nl, "-----\n", 6);
+	return k + 15 + nl;
+}
+
 #endif
