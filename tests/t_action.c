@@ -199,7 +199,10 @@ t_call_too_big(void)
 	    "\"bcde\":\"\"}}", &small), ACTION_CALL);
 	CHECK(body_is("a=1234567&bcde="));
 	CHECK_EQ(rd_small("{\"method\":\"m\",\"args\":{\"a\":\"1234567\","
-	    "\"bcdef\":\"\"}}", &small), ACTION_TOO_BIG);
+	    "\"bcdef\":\"\"}}", &small), ACTION_CALL);
+	CHECK(body_is("a=1234567&bcdef="));
+	CHECK_EQ(rd_small("{\"method\":\"m\",\"args\":{\"a\":\"1234567\","
+	    "\"bcdefg\":\"\"}}", &small), ACTION_TOO_BIG);
 }
 
 static void
