@@ -2656,10 +2656,18 @@ class StandIn:
         """response_url: JSON message in, "ok" out; at most 5 uses, as
         Slack documents (later ones: 404 used_url)."""
         if request.path.startswith("/services/"):
-            return await self._http_webhook(request, conn)
+            return await self._plain_hook(request, conn, "webhook",
+                                          self._webhook)
+        return await self._plain_hook(request, conn, "response_url",
+                                      self._hook)
+
+    async def _plain_hook(self, request, conn, key, answer):
+        """A hooks-host request answered in plain text by answer(request,
+        body, rec) -> (status, text), unless a fault of `key` says
+        otherwise."""
         body = await request.read()
-        rec = self._record(request, conn, "hooks", "response_url", body)
-        fault = self._take_fault("response_url", rec["id"], any_ok=False)
+        rec = self._record(request, conn, "hooks", key, body)
+        fault = self._take_fault(key, rec["id"], any_ok=False)
         rec["fault"] = fault
         if fault and fault["drop"] == "before":
             self._finish(rec, "dropped_before")
@@ -2669,7 +2677,7 @@ class StandIn:
                       fault["body"] is not None):
             status, data, ctype, headers = self._fault_answer(fault, rec)
         else:
-            status, text = self._hook(request, body, rec)
+            status, text = answer(request, body, rec)
             data, ctype, headers = text.encode(), "text/plain", {}
         if fault and fault["drop"] == "after":
             self._finish(rec, "dropped_after", None)
@@ -2726,28 +2734,6 @@ class StandIn:
         channel, text, blocks, thread_ts, body (parsed JSON), content_type,
         request (id)."""
         return self._copy(self._webhook_posts)
-
-    async def _http_webhook(self, request, conn):
-        """An incoming webhook: "ok", or Slack's plain-text refusals."""
-        body = await request.read()
-        rec = self._record(request, conn, "hooks", "webhook", body)
-        fault = self._take_fault("webhook", rec["id"], any_ok=False)
-        rec["fault"] = fault
-        if fault and fault["drop"] == "before":
-            self._finish(rec, "dropped_before")
-            _drop(request.transport, fault["drop_how"])
-            return _Raw(False)
-        if fault and (fault["status"] or fault["body"] is not None):
-            status, data, ctype, headers = self._fault_answer(fault, rec)
-        else:
-            status, text = self._webhook(request, body, rec)
-            data, ctype, headers = text.encode(), "text/plain", {}
-        if fault and fault["drop"] == "after":
-            self._finish(rec, "dropped_after", None)
-            _drop(request.transport, fault["drop_how"])
-            return _Raw(False)
-        return await self._send(request, conn, rec, fault, status, data,
-                                ctype, headers)
 
     def _webhook(self, request, body, rec):
         with self._lock:
