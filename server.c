@@ -792,7 +792,9 @@ conn_io(struct hconn *c, short rev, int64_t now)
 		route(c, now);
 	}
 	parse(c, now);
-	if (send_out(c) < 0) {
+	/* The answer leaves now, not a turn later. */
+	if (send_out(c) < 0 || (c->tls && tlsd_sending(&c->t) &&
+	    tlsd_pump(&c->t, 0) < 0)) {
 		ended(c, "the connection broke while answering");
 		return;
 	}
