@@ -532,4 +532,24 @@ def secrets_never_in_the_log_at_vv():
     no_secrets()
 
 
+@test(timeout=40)
+def handlers_get_neither_secret_nor_its_file():
+    si = hk.standin()
+    d = hk.tmpdir()
+    f = lib.put_file(os.path.join(d, "secret"), SECRET + "\n")
+    h = hk.script(d, "env.sh", hk.SH_PUT + 'put %s/env "$(env)"\n' % d)
+    bot = http_bot(si, ["--exec", h, "--reply", "none"],
+                   env={"SLACK_SIGNING_SECRET": None,
+                        "SLACK_SIGNING_SECRET_FILE": f,
+                        "SLACK_WEBHOOK_URL": "https://hooks.example/s/x"})
+    snd = si.sender(bot.url)
+    ev, eid = si.http_event("app_mention", text=hk.MENTION + "env")
+    eq(snd.event(ev, eid).status, 200)
+    env = lib.wait_file(os.path.join(d, "env"))
+    ok("SLACK_TEXT=env" in env, env[:300])
+    for word in ("SLACK_SIGNING_SECRET", SECRET, "SLACK_WEBHOOK_URL",
+                 "hooks.example", "SLACK_BOT_TOKEN"):
+        ok(word not in env, "%s in a handler's environment" % word)
+
+
 lib.run_all()
