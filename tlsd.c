@@ -15,6 +15,7 @@
  * FAILED).
  */
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -56,6 +57,7 @@ static char		pem[TLSD_FILE_MAX + 1];
 static long
 read_pem(const char *path, char *err, size_t errlen)
 {
+	struct stat st;
 	size_t n = 0;
 	ssize_t r;
 	int fd;
@@ -63,6 +65,12 @@ read_pem(const char *path, char *err, size_t errlen)
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY)) <
 	    0) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	/* A FIFO or a device must not hold the start-up. */
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "%s: not a regular file", path);
+		close(fd);
 		return -1;
 	}
 	while (n < sizeof pem && (r = read(fd, pem + n, sizeof pem - n)) != 0) {
@@ -252,9 +260,26 @@ curve_name(int curve)
 	return "EC";
 }
 
+static int	load(const char *, const char *, char *, size_t, char *, size_t,
+		    char *, size_t);
+
 /* see tlsd.h */
 int
 tlsd_load(const char *cert, const char *key, char *what, size_t whatlen,
+    char *warn, size_t warnlen, char *err, size_t errlen)
+{
+	int rc = load(cert, key, what, whatlen, warn, warnlen, err, errlen);
+
+	/* The key's PEM is no longer needed, whatever happened. */
+	explicit_bzero(pem, sizeof pem);
+	if (rc < 0)
+		explicit_bzero(&sets[current == 0 ? 1 : 0].key,
+		    sizeof sets[0].key);
+	return rc;
+}
+
+static int
+load(const char *cert, const char *key, char *what, size_t whatlen,
     char *warn, size_t warnlen, char *err, size_t errlen)
 {
 	struct certset *s = &sets[current == 0 ? 1 : 0];
@@ -314,7 +339,6 @@ tlsd_load(const char *cert, const char *key, char *what, size_t whatlen,
 		snprintf(what, whatlen, "%zu certificate%s, EC %s key", s->n,
 		    s->n == 1 ? "" : "s",
 		    curve_name(br_skey_decoder_get_ec(&s->key)->curve));
-	explicit_bzero(pem, sizeof pem);
 	current = (int)(s - sets);
 	return 0;
 }

@@ -487,6 +487,8 @@ def configuration_mistakes_exit_2():
           c["server"]], e, r"no private key"),
         (["--http", "0", "--tls-cert", "/etc/hostname", "--tls-key",
           c["server-key"]], e, r"no CERTIFICATE|not a valid PEM"),
+        (["--http", "0", "--tls-cert", c["server"], "--tls-key",
+          "/dev/null"], e, r"/dev/null: not a regular file"),
     ]
     for args, env, want in cases:
         r = lib.run_slackbot(["run"] + args, si=si, env=env)
