@@ -56,9 +56,9 @@ struct hconn {
 	enum hc_state	 state;
 	int		 fd;
 	int		 routed;	/* the head has been looked at */
-	int		 close;		/* end the connection after the answer */
+	int		 close;		/* end the connection after answering */
 	int		 shut;		/* LINGER: our side is shut */
-	int		 eof;		/* plain HTTP: the client shut its side */
+	int		 eof;		/* plain HTTP: the client is done */
 	int		 big;		/* borrowed buffer, or -1 */
 	int64_t		 deadline;
 	int64_t		 t_rest;	/* at rest since (READ, nothing yet) */

@@ -180,7 +180,8 @@ read_blocks(const char *path, char *buf, size_t cap)
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) < 0)
 		die(EXIT_USAGE, "post: --blocks %s: %s", path, strerror(errno));
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
-		die(EXIT_USAGE, "post: --blocks %s is not a regular file", path);
+		die(EXIT_USAGE, "post: --blocks %s is not a regular file",
+		    path);
 	while (n < cap && (r = read(fd, buf + n, cap - n)) != 0) {
 		if (r < 0 && errno == EINTR)
 			continue;
@@ -196,8 +197,9 @@ read_blocks(const char *path, char *buf, size_t cap)
 	k = json_parse(buf, n, api_tok, sizeof api_tok / sizeof api_tok[0], 0,
 	    NULL);
 	if (k < 0 || api_tok[0].type != JSON_ARRAY)
-		die(EXIT_USAGE, "post: --blocks %s is not a JSON array of blocks "
-		    "(%s)", path, k < 0 ? json_strerror(k) : "another JSON value");
+		die(EXIT_USAGE, "post: --blocks %s is not a JSON array of "
+		    "blocks (%s)", path, k < 0 ? json_strerror(k) :
+		    "another JSON value");
 	return n;
 }
 
@@ -213,8 +215,8 @@ webhook_url(char *arg, const char *channel)
 
 	if (arg != NULL) {
 		if ((n = strlen(arg)) >= sizeof url)
-			die(EXIT_USAGE, "post: the webhook URL is longer than %zu "
-			    "bytes", sizeof url - 1);
+			die(EXIT_USAGE, "post: the webhook URL is longer "
+			    "than %zu bytes", sizeof url - 1);
 		memcpy(url, arg, n + 1);
 		memset(arg, '*', n);
 		log_secret(url);

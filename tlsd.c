@@ -143,10 +143,12 @@ decode(struct certset *s, size_t n, const char *path, int certs, int keys,
 		case BR_PEM_BEGIN_OBJ:
 			name = br_pem_decoder_name(&pc);
 			in = 3;
-			if (strcmp(name, "ENCRYPTED PRIVATE KEY") == 0 && keys) {
-				snprintf(err, errlen, "%s: the key is encrypted; "
-				    "give slackbot an unencrypted one (openssl "
-				    "pkey -in %s -out NEW)", path, path);
+			if (keys && strcmp(name, "ENCRYPTED PRIVATE KEY") ==
+			    0) {
+				snprintf(err, errlen, "%s: the key is "
+				    "encrypted; give slackbot an unencrypted "
+				    "one (openssl pkey -in %s -out NEW)", path,
+				    path);
 				return -1;
 			}
 			if (certs && strcmp(name, "CERTIFICATE") == 0) {

@@ -60,8 +60,8 @@ short	tlsd_want(const struct tlsd *, int paused);
 
 /*
  * Moves ciphertext between the socket and the engine, with a bounded
- * number of recv() calls, so that one busy client cannot hold the loop.  Returns 0 while
- * the connection lives, -1 once it is closed or failed.
+ * number of recv() calls, so that one busy client cannot hold the loop.
+ * Returns 0 while the connection lives, -1 once it is closed or failed.
  */
 int	tlsd_pump(struct tlsd *, short revents);
 
