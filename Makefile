@@ -283,7 +283,7 @@ corpus: $(UNIT:%=build/%)
 
 bench: deps-install
 	@$(MAKE) --no-print-directory slackbot build/bench_json build/bench_api \
-	    build/flood
+	    build/flood build/hflood
 	@tests/bench $(BENCH_RUNS)
 
 # The soak test: 1000 refreshes and 1000 TCP resets under one stream of
@@ -307,6 +307,12 @@ build/bench_json: tests/bench_json.c json.c json.h | build
 build/flood: tests/flood.c | build
 	$(E) LD $@
 	$(Q)$(HOSTCC) $(STD) -O2 $(WARN) -o $@ tests/flood.c -lbearssl
+
+# The request URL load generator for tests/bench-http: host compiler, glibc.
+build/hflood: tests/hflood.c | build
+	$(E) LD $@
+	$(Q)$(HOSTCC) $(STD) -O2 $(WARN) -isystem /usr/include/bearssl -o $@ \
+	    tests/hflood.c -lbearssl
 
 # clean keeps the sources and the targets' libraries (build/src, build/tc:
 # minutes to make again); distclean removes them too.

@@ -169,6 +169,8 @@ api_busy(const struct api *a)
 static const char *
 name(const struct api *a)
 {
+	if (a->call->flags & API_HOOK)
+		return "webhook";
 	if (a->call->flags & API_RAW)
 		return a->call->flags & API_JSON ? "response_url" : "upload";
 	return a->call->method;

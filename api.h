@@ -29,6 +29,8 @@
 				   retry_at): the caller waits, not us */
 #define API_NORETRY	0x10	/* one try: a failure ends the call, unlogged
 				   (the caller retries, and says so) */
+#define API_HOOK	0x20	/* with API_RAW: an incoming webhook, called
+				   so in the log (its URL is a secret) */
 
 struct api_call {
 	const char	*method;	/* appended to the base path */

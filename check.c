@@ -13,6 +13,7 @@
 #include "log.h"
 #include "run.h"
 #include "slack.h"
+#include "tlsd.h"
 
 static struct api	 api;
 static unsigned char	 api_tls[BR_SSL_BUFSIZE_MONO];
@@ -169,13 +170,33 @@ handler(const struct handler_opts *h)
 		line(EXIT_OK, "handler", "%s is executable", w);
 }
 
+/* --http: the signing secret, where to listen, the certificate. */
+static void
+http_checks(const struct config *cfg, const struct run_opts *o)
+{
+	char what[200], warn[320], err[400];
+
+	line(EXIT_OK, "signing secret", "from %s", cfg->signing.var);
+	line(EXIT_OK, "listen", "%s (--http; not opened here)", o->http);
+	if (o->tls_cert == NULL)
+		return;
+	if (tlsd_load(o->tls_cert, o->tls_key, what, sizeof what, warn,
+	    sizeof warn, err, sizeof err) < 0)
+		line(EXIT_CONFIG, "certificate", "%s", err);
+	else if (warn[0] != '\0')
+		line(EXIT_CONFIG, "certificate", "%s", warn);
+	else
+		line(EXIT_OK, "certificate", "%s", what);
+}
+
 const char check_help[] =
 "usage: slackbot check [RUN OPTIONS]\n"
 "\n"
 "Checks what slackbot run (with the same options) would use, without\n"
 "staying connected, and prints one line for each check: the tokens, the\n"
 "trusted roots, the proxy, auth.test, the socket URL Slack gives (not\n"
-"used), and the handler command.  Exit status 0 when all pass, else that\n"
+"used), and the handler command; with --http the signing secret and the\n"
+"certificate instead of the socket.  Exit status 0 when all pass, else that\n"
 "of the first failure: 1 network, 2 configuration, 3 a refused token.\n"
 "\n"
 "Options (those of run):\n";
@@ -195,7 +216,10 @@ check_main(int argc, char **argv, struct config *cfg)
 	    cfg->bot.var : "", cfg->bot.value ? " (xoxb-...)" : "",
 	    cfg->bot.value && cfg->app.value ? ", " : "", cfg->app.value ?
 	    cfg->app.var : "", cfg->app.value ? " (xapp-...)" : "",
+	    o.http != NULL ? "HTTP (requests from Slack)" :
 	    o.proto == SLACK_SOCKET ? "Socket Mode" : "RTM");
+	if (o.http != NULL)
+		http_checks(cfg, &o);
 	setup_network(cfg, &api, &b);
 	line(EXIT_OK, "trusted roots", "%s", cfg->anchors);
 	snprintf(host, sizeof host, "slack.com");
@@ -210,9 +234,9 @@ check_main(int argc, char **argv, struct config *cfg)
 		    cfg->proxy.u.host != NULL ? " (NO_PROXY)" : "");
 	if (cfg->bot.value != NULL)
 		call(cfg, "auth.test", cfg->bot.value);
-	if (o.proto == SLACK_SOCKET)
+	if (o.http == NULL && o.proto == SLACK_SOCKET)
 		call(cfg, "apps.connections.open", cfg->app.value);
-	else
+	else if (o.http == NULL)
 		call(cfg, "rtm.connect", cfg->bot.value);
 	if (o.h.mode != H_PRINT)
 		handler(&o.h);

@@ -83,6 +83,34 @@
 /* Frames waiting to go out on one WebSocket (acks, pongs, pings). */
 #define WS_OUT_MAX		(16 * 1024)
 
+/*
+ * The HTTP server of `run --http` (httpd.c, server.c).  Each connection
+ * keeps its request head and a small body in place; a larger body (an
+ * interactive payload with a big view) borrows one of a few large
+ * buffers for as long as it arrives.
+ */
+#define HTTPD_CONNS		32		/* connections at once */
+#define HTTPD_HEAD_MAX		8192		/* request line and headers;
+						   larger: 431 */
+#define HTTPD_FIELDS		100		/* header lines; more: 431 */
+#define HTTPD_BODY_ROOM		(16 * 1024)	/* a body kept in its
+						   connection */
+#define HTTPD_BODY_MAX		WS_MSG_MAX	/* the largest body; larger:
+						   413 */
+#define HTTPD_BIG_BODIES	2		/* bodies above BODY_ROOM
+						   arriving at once */
+#define HTTPD_REQUEST_MS	5000		/* a request's first byte to its
+						   last (the TLS handshake
+						   too); slower: cut off */
+#define HTTPD_IDLE_MS		60000		/* a kept-alive connection
+						   with nothing to do */
+#define HTTPD_SLASH_MAX		(64 * 1024)	/* a slash command's fields as
+						   JSON */
+
+/* tlsd.c: the certificate chain and key of `run --http` with HTTPS. */
+#define TLSD_FILE_MAX		(64 * 1024)	/* a PEM file */
+#define TLSD_CHAIN_MAX		8		/* certificates in the chain */
+
 /* One log line, after formatting. */
 #define LOG_LINE_MAX		1024
 

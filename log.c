@@ -54,7 +54,7 @@ stamp(char *buf, size_t len)
 	return 21;
 }
 
-static const char	*secrets[4];
+static const char	*secrets[8];
 
 /* see log.h */
 void

@@ -45,7 +45,7 @@ void	log_flush(void);
 /*
  * Registers a secret (a token read from a file or the environment) to be
  * masked wherever it appears, whatever it looks like.  The string must
- * outlive every later log call.  Up to 4 secrets.
+ * outlive every later log call.  Up to 8 secrets.
  */
 void	log_secret(const char *s);
 

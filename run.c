@@ -36,6 +36,12 @@
  * Each turn of the loop is one poll(): reads from every socket, one
  * writev() of the lines ready (print mode), and the acks and pongs of the
  * turn leave together in one TLS record per socket.
+ *
+ * With --http there is no socket to Slack: Slack sends its requests to
+ * the HTTP server (server.c), which runs in the same loop and puts each
+ * verified event into the same FIFO, through the same recent-id table,
+ * answering 503 when there is no room (Slack sends it again).  auth.test
+ * still runs first, for the filters and for /healthz.
  */
 #include <sys/stat.h>
 #include <errno.h>
@@ -55,6 +61,7 @@
 #include "out.h"
 #include "queue.h"
 #include "run.h"
+#include "server.h"
 #include "setup.h"
 #include "sig.h"
 #include "slack.h"
@@ -150,6 +157,7 @@ static struct {
 	int		 out_gone;	/* standard output closed on us */
 	int		 single;	/* too_many_websockets: one socket */
 	int		 signed_in;	/* auth.test answered (or not needed) */
+	int		 recheck;	/* --http: auth.test again (SIGHUP) */
 	char		 self_user[32], self_bot[32];
 	struct api_call	 call;		/* the loop's Web API call */
 	char		 said[400];	/* the last failure logged */
@@ -158,9 +166,18 @@ static struct {
 	unsigned long long events, dups, acks;
 } run;
 
+/* What each kind of payload is in the FIFO. */
+static const int rec_kinds[] = {
+	[SLACK_P_EVENT] = REC_EVENT,
+	[SLACK_P_SLASH] = REC_SLASH,
+	[SLACK_P_INTERACTIVE] = REC_INTERACTIVE,
+};
+
 static const char *
 mode_name(void)
 {
+	if (run.o.http != NULL)
+		return "HTTP";
 	return run.o.proto == SLACK_SOCKET ? "Socket Mode" : "RTM";
 }
 
@@ -616,11 +633,6 @@ disconnect(struct sock *s, const struct slack_msg *m, int64_t now)
 static int
 event(struct sock *s, const struct slack_msg *m, int64_t now)
 {
-	static const int kinds[] = {
-		[SLACK_P_EVENT] = REC_EVENT,
-		[SLACK_P_SLASH] = REC_SLASH,
-		[SLACK_P_INTERACTIVE] = REC_INTERACTIVE,
-	};
 	int rc;
 
 	/* Stopping: leave it unacknowledged, for Slack to resend. */
@@ -633,7 +645,7 @@ event(struct sock *s, const struct slack_msg *m, int64_t now)
 		ack(s, m);
 		return 0;
 	}
-	if ((rc = handler_push(kinds[m->payload], m->rec, m->reclen)) ==
+	if ((rc = handler_push(rec_kinds[m->payload], m->rec, m->reclen)) ==
 	    QUEUE_EFULL)
 		return -1;
 	if (rc == QUEUE_ETOOBIG) {
@@ -821,7 +833,7 @@ wanted_slot(void)
 {
 	int i, usable = 0, used = 0, free_slot = -1;
 
-	if (run.stop || run.fetching >= 0)
+	if (run.stop || run.fetching >= 0 || run.o.http != NULL)
 		return -1;
 	for (i = 0; i < NSOCK; i++) {
 		if (socks[i].state == SOCK_FREE) {
@@ -841,12 +853,102 @@ wanted_slot(void)
 	return free_slot;
 }
 
+/* --http: is auth.test due (first, or again after SIGHUP)? */
+static int
+http_signin_due(void)
+{
+	return run.o.http != NULL && !run.stop && run.fetching < 0 &&
+	    (!run.signed_in || run.recheck);
+}
+
+/* --http: auth.test, one try at a time, backing off between them. */
+static void
+http_manage(int64_t now)
+{
+	struct api_call *k = &run.call;
+
+	if (!http_signin_due() || now < run.t_next)
+		return;
+	memset(k, 0, sizeof *k);
+	k->fd = -1;
+	k->body = "";
+	k->flags = API_NORETRY | API_LIMITS;
+	k->method = "auth.test";
+	k->token = run.cfg->bot.value;
+	run.fetching = NSOCK;
+	log_msg(LOG_DEBUG, "calling auth.test");
+	api_start(&api, k);
+}
+
+/* --http: auth.test answered. */
+static void
+http_signed(int64_t now)
+{
+	char buf[400];
+
+	run.fetching = -1;
+	if (api.result == API_FATAL) {
+		log_flush();
+		exit(setup_report(run.cfg, &api, "auth.test",
+		    run.cfg->bot.value));
+	}
+	if (api.result == API_OK) {
+		signed_in();
+		run.fails = 0;
+		run.recheck = 0;
+		run.said[0] = '\0';
+		server_ready(1);
+		return;
+	}
+	if (api.result == API_LIMITED) {
+		run.t_next = api.retry_at;
+		run.fails++;
+	} else
+		backoff(now);
+	log_msg(LOG_WARN, "auth.test: %s; trying again in %d.%d s%s",
+	    said_once(api.error, buf, sizeof buf),
+	    (int)((run.t_next - now) / 1000),
+	    (int)((run.t_next - now) % 1000 / 100), run.signed_in ? "" :
+	    " (until then /healthz says 503 and events wait)");
+}
+
+/* An event from the HTTP server: into the FIFO, once (server.h). */
+static int
+http_deliver(enum slack_payload p, const char *json, size_t n, uint64_t key)
+{
+	uint32_t now = secs(now_ms());
+	int rc;
+
+	if (run.stop)
+		return SERVER_LATER;
+	if (key != 0 && slack_seen(&dedup, key, now)) {
+		run.dups++;
+		return SERVER_REPEAT;
+	}
+	if ((rc = handler_push(rec_kinds[p], json, n)) == QUEUE_EFULL)
+		return SERVER_LATER;
+	if (rc == QUEUE_ETOOBIG) {
+		log_msg(LOG_ERR, "HTTP: skipped an event of %zu bytes, larger "
+		    "than the FIFO (%d bytes)", n, FIFO_BYTES);
+		return SERVER_NEVER;
+	}
+	if (key != 0)
+		slack_remember(&dedup, key, now);
+	run.events++;
+	run.acks++;
+	return SERVER_QUEUED;
+}
+
 /* Starts a new connection when one is needed and allowed. */
 static void
 manage(int64_t now)
 {
 	int slot = wanted_slot();
 
+	if (run.o.http != NULL) {
+		http_manage(now);
+		return;
+	}
 	if (slot >= 0 && now >= run.t_next)
 		next_call(&socks[slot], now);
 }
@@ -964,7 +1066,7 @@ sock_wake(int64_t *t)
 {
 	int i;
 
-	if (wanted_slot() >= 0 && run.t_next < *t)
+	if ((wanted_slot() >= 0 || http_signin_due()) && run.t_next < *t)
 		*t = run.t_next;
 	for (i = 0; i < NSOCK; i++) {
 		const struct sock *s = &socks[i];
@@ -1015,6 +1117,19 @@ reload(int64_t now)
 		log_msg(LOG_WARN, "SIGHUP: %s; going on as before", err);
 		return;
 	}
+	if (run.o.http != NULL) {
+		if (server_reload(err, sizeof err) < 0)
+			log_msg(LOG_WARN, "SIGHUP: %s; the certificate in use "
+			    "stays", err);
+		log_msg(LOG_INFO, "SIGHUP: token files, the signing secret%s "
+		    "and trusted roots read again (trusting %s)",
+		    run.o.tls_cert != NULL ? ", the certificate" : "",
+		    run.cfg->anchors);
+		run.recheck = run.cfg->bot.file != NULL;
+		run.fails = 0;
+		run.t_next = now;
+		return;
+	}
 	log_msg(LOG_INFO, "SIGHUP: token files and trusted roots read again "
 	    "(trusting %s); replacing the connection", run.cfg->anchors);
 	/* A new bot token is checked before it is used for a socket. */
@@ -1037,7 +1152,7 @@ reload(int64_t now)
 		    "attempt starts now");
 }
 
-#define PFD_MAX	(2 + NSOCK + 2 * JOBS_MAX + 2 + 2)
+#define PFD_MAX	(2 + NSOCK + 2 * JOBS_MAX + 2 + 2 + HTTPD_CONNS + 1)
 
 /*
  * One turn of the loop: wait for the first of the descriptors and
@@ -1050,6 +1165,7 @@ turn(int64_t until)
 	int64_t now = now_ms(), wake = until, w;
 	short ev;
 	int n = 0, i, fd, api_at = -1, sock_at[NSOCK], h_at, h_n, o_at, o_n;
+	int s_at, s_n;
 	unsigned sig;
 
 	if (!run.stop)
@@ -1081,6 +1197,9 @@ turn(int64_t until)
 	o_at = n;
 	o_n = out_poll(pfd + n, PFD_MAX - n, &wake);
 	n += o_n;
+	s_at = n;
+	s_n = run.o.http != NULL ? server_poll(pfd + n, PFD_MAX - n, &wake) : 0;
+	n += s_n;
 	if (poll(pfd, (nfds_t)n, wake == INT64_MAX ? -1 : wake <= now ? 0 :
 	    wake - now > INT_MAX ? INT_MAX : (int)(wake - now)) < 0 &&
 	    errno != EINTR)
@@ -1099,11 +1218,17 @@ turn(int64_t until)
 	log_tick(now);
 	if (api_busy(&api) || api_at >= 0)
 		api_io(&api, api_at >= 0 ? pfd[api_at].revents : 0, now);
-	if (run.fetching >= 0 && !api_busy(&api))
-		call_done(&socks[run.fetching], now);
+	if (run.fetching >= 0 && !api_busy(&api)) {
+		if (run.o.http != NULL)
+			http_signed(now);
+		else
+			call_done(&socks[run.fetching], now);
+	}
 	for (i = 0; i < NSOCK; i++)
 		sock_io(&socks[i], sock_at[i] >= 0 ? pfd[sock_at[i]].revents :
 		    0, now);
+	if (run.o.http != NULL)
+		server_io(pfd + s_at, s_n, now);
 	if (!run.out_gone && handler_io(pfd + h_at, h_n, now) < 0) {
 		run.out_gone = 1;
 		run.stop = 1;
@@ -1129,7 +1254,8 @@ busy(int queued)
 	int i;
 
 	if (!(run.out_gone || handler_idle()) || (queued &&
-	    queue_count(&fifo) > 0) || out_pending() > 0)
+	    queue_count(&fifo) > 0) || out_pending() > 0 ||
+	    (run.o.http != NULL && server_busy()))
 		return 1;
 	for (i = 0; i < NSOCK; i++)
 		if (socks[i].state != SOCK_FREE)
@@ -1151,13 +1277,17 @@ shutdown_all(void)
 	int i;
 
 	notify_stopping();
-	log_msg(LOG_INFO, "stopping: %llu event%s handled, %llu envelope%s "
-	    "acknowledged, %llu repeat%s skipped", run.events,
-	    run.events == 1 ? "" : "s", run.acks, run.acks == 1 ? "" : "s",
-	    run.dups, run.dups == 1 ? "" : "s");
+	log_msg(LOG_INFO, "stopping: %llu event%s handled, %llu %s%s "
+	    "%s, %llu repeat%s skipped", run.events,
+	    run.events == 1 ? "" : "s", run.acks, run.o.http != NULL ?
+	    "request" : "envelope", run.acks == 1 ? "" : "s",
+	    run.o.http != NULL ? "answered" : "acknowledged", run.dups,
+	    run.dups == 1 ? "" : "s");
 	if (api_busy(&api))
 		api_cancel(&api);
 	run.fetching = -1;
+	if (run.o.http != NULL)
+		server_stop();
 	for (i = 0; i < NSOCK; i++)
 		if (socks[i].state != SOCK_FREE) {
 			start_close(&socks[i], WS_CLOSE_NORMAL, now_ms());
@@ -1176,6 +1306,8 @@ shutdown_all(void)
 	for (i = 0; i < NSOCK; i++)
 		if (socks[i].state != SOCK_FREE)
 			drop(&socks[i]);
+	if (run.o.http != NULL)
+		server_close();
 	n = handler_spill(run.spill_fd >= 0 ? run.spill_fd : 2,
 	    run.spill_fd >= 0 ? run.o.spill : NULL);
 	if (n > 0 && run.spill_fd >= 0 && fsync(run.spill_fd) < 0 &&
@@ -1213,7 +1345,8 @@ rtm_send(const char *json, size_t n)
 "                    [--exec CMD [-j N] [--timeout S] | --pipe CMD]\n" \
 "                    [--reply MODE] [--reply-via api|ws] [--rate N]\n" \
 "                    [--all] [--edits] [--allow-users U1,U2]\n" \
-"                    [--drain S] [--spill FILE]\n"
+"                    [--drain S] [--spill FILE]\n" \
+"                    [--http [ADDR:]PORT [--tls-cert FILE --tls-key FILE]]\n"
 
 /* see run.h */
 const char run_help[] = RUN_USAGE
@@ -1253,7 +1386,14 @@ const char run_options[] =
 "  --drain S             at a stop, deliver what is queued for at most S\n"
 "                        seconds (default 2)\n"
 "  --spill FILE          at a stop, append the events no handler got to\n"
-"                        FILE (default: standard error)\n";
+"                        FILE (default: standard error)\n"
+"  --http [ADDR:]PORT    no socket: take Slack's requests (Events API,\n"
+"                        slash commands, interactivity) at\n"
+"                        http://ADDR:PORT/slack/events (ADDR 127.0.0.1\n"
+"                        unless given; 0.0.0.0 or [::] for all); needs\n"
+"                        SLACK_SIGNING_SECRET and SLACK_BOT_TOKEN\n"
+"    --tls-cert FILE     HTTPS with this certificate chain (PEM) ...\n"
+"    --tls-key FILE      ... and its private key (RSA or EC)\n";
 
 /* A whole number in [lo, hi] from an option, or die. */
 static int
@@ -1330,6 +1470,42 @@ user_ids(const char *cmd, const char *list)
 	}
 }
 
+/* The checks of --http and its options, or die. */
+static void
+http_options(const char *cmd, const struct config *cfg, struct run_opts *o,
+    int force)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	char err[300];
+
+	if (o->http == NULL)
+		die(EXIT_USAGE, "%s: --tls-cert and --tls-key go with --http",
+		    cmd);
+	if (force >= 0)
+		die(EXIT_USAGE, "%s: --http and %s are two ways of getting "
+		    "events: give one", cmd, force == SLACK_RTM ? "--rtm" :
+		    "--socket");
+	if ((o->tls_cert == NULL) != (o->tls_key == NULL))
+		die(EXIT_USAGE, "%s: HTTPS needs both --tls-cert FILE and "
+		    "--tls-key FILE", cmd);
+	if (o->reply_ws)
+		die(EXIT_USAGE, "%s: --reply-via ws needs RTM (--rtm), not "
+		    "--http", cmd);
+	if (server_addr(o->http, &ss, &len, err, sizeof err) < 0)
+		die(EXIT_USAGE, "%s: %s", cmd, err);
+	if (cfg->signing.value == NULL)
+		die(EXIT_CONFIG, "--http needs the app's signing secret, to "
+		    "check that requests come from Slack: set "
+		    "SLACK_SIGNING_SECRET or SLACK_SIGNING_SECRET_FILE (Basic "
+		    "Information > App Credentials in the app's settings)");
+	if (cfg->bot.value == NULL)
+		die(EXIT_CONFIG, "--http needs the bot token (auth.test tells "
+		    "who the bot is, for the filters): set SLACK_BOT_TOKEN "
+		    "(xoxb-...) or SLACK_TOKEN_FILE");
+	o->proto = SLACK_SOCKET;
+}
+
 /* see run.h */
 void
 run_parse(int argc, char **argv, const char *cmd, const char *help,
@@ -1351,6 +1527,9 @@ run_parse(int argc, char **argv, const char *cmd, const char *help,
 		{ "allow-users", required_argument,	NULL, 'u' },
 		{ "drain",	required_argument,	NULL, 'D' },
 		{ "spill",	required_argument,	NULL, 'S' },
+		{ "http",	required_argument,	NULL, 'H' },
+		{ "tls-cert",	required_argument,	NULL, 'C' },
+		{ "tls-key",	required_argument,	NULL, 'K' },
 		{ NULL,		0,			NULL, 0 }
 	};
 	struct handler_opts *h = &o->h;
@@ -1435,6 +1614,15 @@ run_parse(int argc, char **argv, const char *cmd, const char *help,
 				    cmd);
 			o->spill = optarg;
 			break;
+		case 'H':
+			o->http = optarg;
+			break;
+		case 'C':
+			o->tls_cert = optarg;
+			break;
+		case 'K':
+			o->tls_key = optarg;
+			break;
 		}
 	if (optind != argc)
 		die(EXIT_USAGE, "%s: \"%s\" is not an option (slackbot help %s)",
@@ -1443,6 +1631,10 @@ run_parse(int argc, char **argv, const char *cmd, const char *help,
 		die(EXIT_USAGE, "%s: --dead must be longer than --ping, or "
 		    "every quiet link would look dead", cmd);
 	setup_tokens(cfg);
+	if (o->http != NULL || o->tls_cert != NULL || o->tls_key != NULL) {
+		http_options(cmd, cfg, o, force);
+		return;
+	}
 	o->proto = force >= 0 ? force : cfg->app.value != NULL ?
 	    SLACK_SOCKET : SLACK_RTM;
 	if (o->proto == SLACK_SOCKET && cfg->app.value == NULL)
@@ -1458,6 +1650,27 @@ run_parse(int argc, char **argv, const char *cmd, const char *help,
 		    "none)");
 	if (o->reply_ws && o->proto != SLACK_RTM)
 		die(EXIT_USAGE, "%s: --reply-via ws needs RTM (--rtm)", cmd);
+}
+
+/* --http: the server listens before the loop starts. */
+static void
+http_start(struct config *cfg)
+{
+	struct server_opts so;
+	char err[400];
+
+	memset(&so, 0, sizeof so);
+	so.listen = run.o.http;
+	so.cert = run.o.tls_cert;
+	so.key = run.o.tls_key;
+	so.secret = cfg->signing.value;
+	so.deliver = http_deliver;
+	if (server_init(&so, err, sizeof err) < 0)
+		die(EXIT_CONFIG, "%s", err);
+	run.signed_in = 0;
+	log_msg(LOG_INFO, "taking Slack's requests at %s%s%s%s", server_url(),
+	    run.o.tls_cert != NULL ? " (" : "", server_cert(),
+	    run.o.tls_cert != NULL ? ")" : "");
 }
 
 /* see run.h */
@@ -1502,7 +1715,10 @@ run_main(int argc, char **argv, struct config *cfg)
 	if (out_init(cfg->api_url, &cfg->proxy, cfg->bot.value, run.o.rate,
 	    run.o.reply_ws ? rtm_send : NULL, err, sizeof err) < 0)
 		die(EXIT_CONFIG, "SLACK_API_URL: %s", err);
-	log_msg(LOG_DEBUG, "connecting with %s", mode_name());
+	if (run.o.http != NULL)
+		http_start(cfg);
+	else
+		log_msg(LOG_DEBUG, "connecting with %s", mode_name());
 	while (!run.stop)
 		turn(INT64_MAX);
 	shutdown_all();

@@ -10,12 +10,16 @@
 
 /* run's options, as parsed. */
 struct run_opts {
-	int		 proto;		/* SLACK_SOCKET or SLACK_RTM */
+	int		 proto;		/* SLACK_SOCKET or SLACK_RTM (with
+					   --http: no socket at all) */
 	int		 ping_ms, dead_ms;
 	int		 drain_ms;	/* --drain */
 	int		 rate;		/* --rate: posts a second per channel */
 	int		 reply_ws;	/* --reply-via ws */
 	const char	*spill;		/* --spill FILE, or NULL */
+	const char	*http;		/* --http [ADDR:]PORT, or NULL */
+	const char	*tls_cert;	/* --tls-cert FILE, or NULL */
+	const char	*tls_key;	/* --tls-key FILE, or NULL */
 	struct handler_opts h;
 };
 

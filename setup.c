@@ -153,6 +153,9 @@ setup_tokens(struct config *cfg)
 	cfg->loaded = 1;
 	token_from(&cfg->bot, "SLACK_BOT_TOKEN", "SLACK_TOKEN_FILE");
 	token_from(&cfg->app, "SLACK_APP_TOKEN", "SLACK_APP_TOKEN_FILE");
+	token_from(&cfg->signing, "SLACK_SIGNING_SECRET",
+	    "SLACK_SIGNING_SECRET_FILE");
+	token_from(&cfg->webhook, "SLACK_WEBHOOK_URL", "SLACK_WEBHOOK_URL_FILE");
 	if (cfg->bot.value != NULL && strncmp(cfg->bot.value, "xapp-", 5) == 0)
 		die(EXIT_CONFIG, "%s holds an app-level token (xapp-...); put "
 		    "it in SLACK_APP_TOKEN and the bot token (xoxb-...) in "
@@ -190,7 +193,8 @@ setup_reload(struct config *cfg, char *err, size_t errlen)
 	int n;
 
 	if (reload_token(&cfg->bot, err, errlen) < 0 ||
-	    reload_token(&cfg->app, err, errlen) < 0)
+	    reload_token(&cfg->app, err, errlen) < 0 ||
+	    reload_token(&cfg->signing, err, errlen) < 0)
 		return -1;
 	if ((n = tls_anchors_load(what, sizeof what, err, errlen)) < 0)
 		return -1;

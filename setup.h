@@ -33,6 +33,8 @@ struct token {
 struct config {
 	struct token	 bot;		/* SLACK_BOT_TOKEN / SLACK_TOKEN_FILE */
 	struct token	 app;		/* SLACK_APP_TOKEN / _APP_TOKEN_FILE */
+	struct token	 signing;	/* SLACK_SIGNING_SECRET / _FILE */
+	struct token	 webhook;	/* SLACK_WEBHOOK_URL / _FILE */
 	const char	*api_url;	/* SLACK_API_URL */
 	struct proxy	 proxy;
 	char		 anchors[256];	/* which roots are trusted, in words */
@@ -65,7 +67,8 @@ void	die(int code, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3), noreturn));
 
 /*
- * Reads both tokens from the environment, or the files the *_FILE
+ * Reads both tokens, the signing secret (run --http) and the incoming
+ * webhook's URL (post) from the environment, or the files the *_FILE
  * variables name (once: later calls do nothing).  Each token is registered with log_secret() and
  * overwritten in our environment block (so /proc/PID/environ does not
  * show it).  Dies with status 2 on an unusable token (blank, control
@@ -74,8 +77,8 @@ void	die(int code, const char *fmt, ...)
 void	setup_tokens(struct config *);
 
 /*
- * SIGHUP: reads the token files again (a token from the environment
- * cannot change) and the trusted roots.  Returns 0 (the new values are
+ * SIGHUP: reads the token files and the signing secret's file again (a
+ * value from the environment cannot change) and the trusted roots.  Returns 0 (the new values are
  * in use), or -1 with the reason in err; then the old ones still are.
  */
 int	setup_reload(struct config *, char *err, size_t errlen);

@@ -31,6 +31,7 @@
 #include "run.h"
 #include "setup.h"
 #include "util.h"
+#include "webhook.h"
 
 /* Slack cuts a message's text at 40,000 characters: no more is sent. */
 #define POST_TEXT_MAX	40000
@@ -138,7 +139,8 @@ read_stdin(char *buf, size_t cap, size_t *n)
 }
 
 static const char post_help[] =
-"usage: slackbot post [-c CHANNEL] [-t THREAD_TS] [TEXT...]\n"
+"usage: slackbot post [-c CHANNEL | --webhook URL] [-t THREAD_TS]\n"
+"                     [--blocks FILE] [TEXT...]\n"
 "\n"
 "Posts TEXT (the words, joined by blanks), or standard input when no TEXT\n"
 "is given (its trailing newlines dropped), and prints the new message's ts.\n"
@@ -147,6 +149,13 @@ static const char post_help[] =
 "\n"
 "  -c CHANNEL     the channel id (default: SLACK_CHANNEL)\n"
 "  -t THREAD_TS   reply in the thread of that message\n"
+"  --blocks FILE  Block Kit blocks (a JSON array) to go with TEXT; without\n"
+"                 TEXT standard input is not read and the blocks go alone\n"
+"  --webhook URL  post through an incoming webhook instead: no token, and\n"
+"                 to the channel it was made for; SLACK_WEBHOOK_URL (or\n"
+"                 SLACK_WEBHOOK_URL_FILE) serves when no channel is given.\n"
+"                 The URL is a secret: prefer the variable to the command\n"
+"                 line, which other users of the machine can see\n"
 "\n"
 "Slack takes at most 40000 characters of text; longer, send it as a file\n"
 "with slackbot upload.\n";
@@ -159,32 +168,144 @@ too_long(const char *channel)
 	    "(or - for standard input)", POST_TEXT_MAX, channel);
 }
 
+/* --blocks FILE: a JSON array, read into buf; dies when it is not one. */
+static size_t
+read_blocks(const char *path, char *buf, size_t cap)
+{
+	struct stat st;
+	size_t n = 0;
+	ssize_t r;
+	int fd, k;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) < 0)
+		die(EXIT_USAGE, "post: --blocks %s: %s", path, strerror(errno));
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
+		die(EXIT_USAGE, "post: --blocks %s is not a regular file",
+		    path);
+	while (n < cap && (r = read(fd, buf + n, cap - n)) != 0) {
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			die(EXIT_USAGE, "post: --blocks %s: %s", path,
+			    strerror(errno));
+		n += (size_t)r;
+	}
+	close(fd);
+	if (n == cap)
+		die(EXIT_USAGE, "post: --blocks %s is larger than %zu bytes",
+		    path, cap - 1);
+	k = json_parse(buf, n, api_tok, sizeof api_tok / sizeof api_tok[0], 0,
+	    NULL);
+	if (k < 0 || api_tok[0].type != JSON_ARRAY)
+		die(EXIT_USAGE, "post: --blocks %s is not a JSON array of "
+		    "blocks (%s)", path, k < 0 ? json_strerror(k) :
+		    "another JSON value");
+	return n;
+}
+
+/*
+ * The webhook URL from --webhook (copied, and wiped from our command line
+ * so that ps shows it no longer) or the environment, or NULL.
+ */
+static const char *
+webhook_url(char *arg, const char *channel)
+{
+	static char url[512];
+	size_t n;
+
+	if (arg != NULL) {
+		if ((n = strlen(arg)) >= sizeof url)
+			die(EXIT_USAGE, "post: the webhook URL is longer "
+			    "than %zu bytes", sizeof url - 1);
+		memcpy(url, arg, n + 1);
+		memset(arg, '*', n);
+		log_secret(url);
+		return url;
+	}
+	setup_tokens(&cfg);
+	if (channel != NULL && *channel != '\0')
+		return NULL;
+	return cfg.webhook.value;
+}
+
+/* Posts the JSON in args through the webhook at url. */
+static int
+post_webhook(const char *url, size_t len)
+{
+	struct api_buf b = API_BUF(api_tls, api_out, api_body, api_tok);
+	struct api_call k = { NULL, NULL, API_RAW | API_JSON | API_ONCE |
+	    API_HOOK, args, len, -1, NULL };
+	char base[300], err[400], words[400];
+
+	if (webhook_split(url, base, sizeof base, &k.method, err,
+	    sizeof err) < 0)
+		die(EXIT_USAGE, "post: %s", err);
+	log_secret(k.method);
+	setup_tokens(&cfg);
+	setup_network(&cfg, &api, &b);
+	if (api_init(&api, base, &cfg.proxy, &b, err, sizeof err) < 0)
+		die(EXIT_USAGE, "post: %s", err);
+	if (api_call(&api, &k) == API_OK) {
+		api_close(&api);
+		return flushed();
+	}
+	if (api.status == 0 || api.status == 429 || api.status >= 500)
+		return setup_report(&cfg, &api, "webhook", NULL);
+	log_msg(LOG_ERR, "webhook: %s", webhook_refusal(api.status, api.body,
+	    api.len, words, sizeof words));
+	return EXIT_FAIL;
+}
+
 static int
 cmd_post(int argc, char **argv)
 {
-	static char text[POST_TEXT_MAX + 1];
+	static const struct option opts[] = {
+		{ "webhook",	required_argument,	NULL, 'W' },
+		{ "blocks",	required_argument,	NULL, 'B' },
+		{ NULL,		0,			NULL, 0 }
+	};
+	static char text[POST_TEXT_MAX + 1], blocks[API_REQ_MAX / 2];
 	struct api_call k = { "chat.postMessage", NULL, API_JSON | API_ONCE,
 	    args, 0, -1, NULL };
 	const char *channel = getenv("SLACK_CHANNEL"), *thread = NULL;
+	const char *hook = NULL, *bfile = NULL;
+	char *hook_arg = NULL;
 	struct json_w w;
-	size_t n = 0, len;
-	int c, i, t;
+	size_t n = 0, len, blen = 0;
+	int c, i, t, given = 0;
 
-	while ((c = setup_options(argc, argv, "post", "c:t:", NULL,
+	while ((c = setup_options(argc, argv, "post", "c:t:", opts,
 	    post_help, NULL)) != -1)
 		switch (c) {
 		case 'c':
 			channel = optarg;
+			given = 1;
 			break;
 		case 't':
 			thread = optarg;
 			break;
+		case 'W':
+			hook_arg = optarg;
+			break;
+		case 'B':
+			bfile = optarg;
+			break;
 		}
-	if (channel == NULL || *channel == '\0')
+	if (hook_arg != NULL && given)
+		die(EXIT_USAGE, "post: a webhook posts to the channel it was "
+		    "made for: give --webhook or -c, not both");
+	hook = webhook_url(hook_arg, hook_arg != NULL ? NULL : channel);
+	if (hook == NULL && (channel == NULL || *channel == '\0'))
 		die(EXIT_USAGE, "post: no channel: give -c CHANNEL or set "
-		    "SLACK_CHANNEL");
-	k.token = need_bot_token();
-	if (optind == argc) {
+		    "SLACK_CHANNEL (or post through a webhook: --webhook URL, "
+		    "or SLACK_WEBHOOK_URL)");
+	if (hook == NULL)
+		k.token = need_bot_token();
+	else
+		channel = "CHANNEL";	/* for the hints of too_long() */
+	if (bfile != NULL)
+		blen = read_blocks(bfile, blocks, sizeof blocks);
+	if (optind == argc && bfile == NULL) {
 		if (isatty(0))
 			log_msg(LOG_INFO, "post: reading the message from "
 			    "standard input; end it with Ctrl-D");
@@ -202,14 +323,22 @@ cmd_post(int argc, char **argv)
 		memcpy(text + n, argv[i], len);
 		n += len;
 	}
-	if (n == 0)
+	if (n == 0 && blen == 0)
 		die(EXIT_USAGE, "post: the message is empty");
 	json_w_init(&w, args, sizeof args);
 	json_w_object(&w);
-	json_w_key(&w, "channel");
-	json_w_str(&w, channel);
-	json_w_key(&w, "text");
-	json_w_strn(&w, text, n);
+	if (k.token != NULL) {
+		json_w_key(&w, "channel");
+		json_w_str(&w, channel);
+	}
+	if (n > 0) {
+		json_w_key(&w, "text");
+		json_w_strn(&w, text, n);
+	}
+	if (blen > 0) {
+		json_w_key(&w, "blocks");
+		json_w_raw(&w, blocks, blen);
+	}
 	if (thread != NULL) {
 		json_w_key(&w, "thread_ts");
 		json_w_str(&w, thread);
@@ -219,6 +348,8 @@ cmd_post(int argc, char **argv)
 		die(EXIT_USAGE, "post: the message is too long once escaped "
 		    "for JSON (%zu bytes); send it as a file instead: slackbot "
 		    "upload -c %s FILE", sizeof args, channel);
+	if (hook != NULL)
+		return post_webhook(hook, k.len);
 	network();
 	if (api_call(&api, &k) != API_OK)
 		return setup_report(&cfg, &api, "chat.postMessage", k.token);
@@ -621,7 +752,7 @@ static const char overview[] =
 "                        of JSON, or hand it to a handler\n"
 "  auth                  check the bot token: team, bot user and bot ids\n"
 "  check [RUN OPTIONS]   check what run would use, one line per check\n"
-"  post [-c CHANNEL] [-t THREAD_TS] [TEXT...]\n"
+"  post [-c CHANNEL | --webhook URL] [-t THREAD_TS] [--blocks FILE] [TEXT...]\n"
 "                        post TEXT, or standard input, into a channel\n"
 "  upload [-c CHANNEL] [-m COMMENT] [-t THREAD_TS] [--name NAME] FILE|-\n"
 "                        upload a file, or standard input, into a channel\n"
@@ -640,7 +771,9 @@ static const char overview_end[] =
 "\n"
 "Environment: SLACK_BOT_TOKEN or SLACK_TOKEN_FILE (xoxb-), SLACK_APP_TOKEN\n"
 "or SLACK_APP_TOKEN_FILE (xapp-, for Socket Mode), SLACK_CHANNEL,\n"
-"SLACK_API_URL, SSL_CERT_FILE, SSL_CERT_DIR, HTTPS_PROXY, NO_PROXY.\n"
+"SLACK_SIGNING_SECRET or SLACK_SIGNING_SECRET_FILE (run --http),\n"
+"SLACK_WEBHOOK_URL or SLACK_WEBHOOK_URL_FILE (post), SLACK_API_URL,\n"
+"SSL_CERT_FILE, SSL_CERT_DIR, HTTPS_PROXY, NO_PROXY.\n"
 "Exit status: 0 ok, 1 failed, 2 usage or configuration, 3 token refused.\n"
 "Signals (run): TERM and INT stop it; HUP reads the token files and the\n"
 "trusted roots again and replaces the connection.  See slackbot(1).\n";

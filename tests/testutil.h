@@ -5,9 +5,11 @@
 #ifndef TESTUTIL_H
 #define TESTUTIL_H
 
+#include <sys/mman.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <unistd.h>
 
 /* splitmix64: a fast, deterministic generator for test inputs. */
 static inline uint64_t
@@ -105,6 +107,37 @@ tu_pem(const char *name, const unsigned char *der, size_t n, char *out,
 	memcpy(out + k + 9, name, nl);
 	memcpy(out + k + 9 + nl, "-----\n", 6);
 	return k + 15 + nl;
+}
+
+/*
+ * Input against a guard page: tu_guarded(s, n) copies s[0..n) so that
+ * its last byte is the last readable one before a PROT_NONE page, and
+ * returns the copy (NULL when it cannot); a read past the end faults at
+ * once.  At most TU_GUARD_ROOM bytes.
+ */
+#define TU_GUARD_ROOM	(64 * 1024)
+
+static inline const char *
+tu_guarded(const char *s, size_t n)
+{
+	static char *end;
+	long pg;
+	char *p;
+
+	if (end == NULL) {
+		pg = sysconf(_SC_PAGESIZE);
+		p = mmap(NULL, TU_GUARD_ROOM + (size_t)pg, PROT_READ |
+		    PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (p == MAP_FAILED || mprotect(p + TU_GUARD_ROOM, (size_t)pg,
+		    PROT_NONE) != 0)
+			return NULL;
+		end = p + TU_GUARD_ROOM;
+	}
+	if (n > TU_GUARD_ROOM)
+		return NULL;
+	if (n > 0)
+		memcpy(end - n, s, n);
+	return end - n;
 }
 
 #endif

@@ -11,6 +11,7 @@ sections 1-5 and the fixtures of section 9):
                                           second host, so a second port)
   https://localhost:HOOKSPORT/commands/   response_urls of slash commands
                                           and interactions (hooks.slack.com)
+  https://localhost:HOOKSPORT/services/   incoming webhooks (webhook_url())
   wss://localhost:PORT/link/?ticket=...   Socket Mode
   wss://localhost:PORT/websocket/TICKET   RTM
   https://localhost:PORT/_control/NAME    scripting a stand-in run as a
@@ -33,6 +34,11 @@ sends is recorded (requests(), connections(), posts(), uploads(),
 ws_connections(), envelopes(), acks(), ...); misbehaviour is queued per
 method with fault(), WebSocket behaviour is driven with sm_*, rtm_* and
 ws_* calls.
+
+It also plays Slack's sender towards `slackbot run --http`: sender(url)
+gives a Sender (sender.py) that signs its requests with SIGNING_SECRET,
+and http_event() / http_slash() / http_interactive() build the payloads
+Slack would send.
 
 As a program it serves until killed (or for --seconds) and prints its
 URLs; see main() and --help.
@@ -65,6 +71,7 @@ from aiohttp.web_request import BaseRequest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import certs as certs_mod  # noqa: E402
+import sender as sender_mod  # noqa: E402
 
 # Identities of the simulated workspace (the IDs of the fixtures).
 TEAM_ID = "T01ACME001"
@@ -80,6 +87,8 @@ CHANNEL = "C0GENERAL1"
 
 BOT_TOKEN = "xoxb-1111-2222-standinbot0token"
 APP_TOKEN = "xapp-1-A07APP0001-3333-standinapp0token"
+# The app's signing secret (Basic Information > App Credentials).
+SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 
 DEFAULT_CHANNELS = {
     "C0GENERAL1": {"name": "general", "kind": "channel"},
@@ -535,6 +544,8 @@ class StandIn:
             self._reactions = []
             self._files = {}        # file id -> upload record
             self._hooks = {}        # response_url path -> uses
+            self._webhooks = {}     # incoming webhook path -> settings
+            self._webhook_posts = []
             self._responses = []
             self._upload_urls = {}  # url token -> file id
             self._tickets = {}
@@ -662,8 +673,8 @@ class StandIn:
         """Queues misbehaviour for the next `count` requests to `key`: an
         API method ("chat.postMessage"), "*" (any API method, after the
         method's own queue), "upload" (the upload host), "response_url"
-        (the hooks host), or the WebSocket handshakes "link" (Socket
-        Mode) and "websocket" (RTM).  Options
+        (the hooks host), "webhook" (incoming webhooks), or the WebSocket
+        handshakes "link" (Socket Mode) and "websocket" (RTM).  Options
         (see FAULT_DEFAULTS), combinable:
 
           error="invalid_auth", extra={...}   ok:false (HTTP 200)
@@ -2644,9 +2655,19 @@ class StandIn:
     async def _http_hook(self, request, conn):
         """response_url: JSON message in, "ok" out; at most 5 uses, as
         Slack documents (later ones: 404 used_url)."""
+        if request.path.startswith("/services/"):
+            return await self._plain_hook(request, conn, "webhook",
+                                          self._webhook)
+        return await self._plain_hook(request, conn, "response_url",
+                                      self._hook)
+
+    async def _plain_hook(self, request, conn, key, answer):
+        """A hooks-host request answered in plain text by answer(request,
+        body, rec) -> (status, text), unless a fault of `key` says
+        otherwise."""
         body = await request.read()
-        rec = self._record(request, conn, "hooks", "response_url", body)
-        fault = self._take_fault("response_url", rec["id"], any_ok=False)
+        rec = self._record(request, conn, "hooks", key, body)
+        fault = self._take_fault(key, rec["id"], any_ok=False)
         rec["fault"] = fault
         if fault and fault["drop"] == "before":
             self._finish(rec, "dropped_before")
@@ -2656,7 +2677,7 @@ class StandIn:
                       fault["body"] is not None):
             status, data, ctype, headers = self._fault_answer(fault, rec)
         else:
-            status, text = self._hook(request, body, rec)
+            status, text = answer(request, body, rec)
             data, ctype, headers = text.encode(), "text/plain", {}
         if fault and fault["drop"] == "after":
             self._finish(rec, "dropped_after", None)
@@ -2692,6 +2713,83 @@ class StandIn:
                     "Content-Type"), "request": rec["id"]})
             self._note()
         return 200, "ok"
+
+    # ------------------------------------------------------------------
+    # Incoming webhooks.
+
+    def webhook_url(self, channel=CHANNEL, refuse=None):
+        """A registered incoming webhook (Slack: https://hooks.slack.com/
+        services/T.../B.../secret) on the hooks port, posting to
+        `channel`.  refuse=(status, word) makes it answer that instead,
+        e.g. (410, "channel_is_archived") or (403, "action_prohibited")."""
+        path = "/services/%s/B%08d/%s" % (TEAM_ID, 10000000 +
+                                           self._next_seq(),
+                                           secrets.token_urlsafe(18))
+        with self._lock:
+            self._webhooks[path] = {"channel": channel, "refuse": refuse}
+        return "https://%s:%d%s" % (self.host_name, self.hooks_port, path)
+
+    def webhook_posts(self):
+        """Messages posted through incoming webhooks: time, url (path),
+        channel, text, blocks, thread_ts, body (parsed JSON), content_type,
+        request (id)."""
+        return self._copy(self._webhook_posts)
+
+    def _webhook(self, request, body, rec):
+        with self._lock:
+            hook = self._webhooks.get(request.path)
+        if request.method != "POST":
+            return 405, "invalid_method"
+        if hook is None:
+            return 404, "no_service"
+        if hook["refuse"]:
+            return hook["refuse"]
+        try:
+            obj = json.loads(body.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError):
+            return 400, "invalid_payload"
+        if not isinstance(obj, dict) or ("blocks" in obj and
+                                         not isinstance(obj["blocks"], list)):
+            return 400, "invalid_payload"
+        rec["args"] = obj
+        if not obj.get("text") and not obj.get("blocks"):
+            return 400, "no_text"
+        with self._lock:
+            self._webhook_posts.append({
+                "time": time.time(), "url": request.path,
+                "channel": hook["channel"], "text": obj.get("text"),
+                "blocks": obj.get("blocks"),
+                "thread_ts": obj.get("thread_ts"), "body": obj,
+                "content_type": request.headers.get("Content-Type"),
+                "request": rec["id"]})
+            self._note()
+        return 200, "ok"
+
+    # ------------------------------------------------------------------
+    # Slack's requests to a request URL (run --http).
+
+    def sender(self, url, secret=SIGNING_SECRET, **kw):
+        """A Sender (sender.py) for slackbot's request URL, signing with
+        the app's secret and trusting the test CA for https."""
+        return sender_mod.Sender(url, secret, ca=self.certs["ca"], **kw)
+
+    def http_event(self, kind="message", text=None, channel=None,
+                   user=HUMAN, **fields):
+        """An event as Slack puts it into an event_callback (the shapes
+        of sm_events()), and a fresh event_id: (event, event_id)."""
+        seq = self._next_seq()
+        text = text if text is not None else "event %d" % seq
+        ev = self._event(kind, seq, text, channel, user, dict(fields))
+        return ev, "Ev%010d" % (8000000000 + seq)
+
+    def http_slash(self, command="/deploy", text="api staging", **fields):
+        """A slash command's fields (what Slack form-encodes), with a
+        registered response_url."""
+        return self._slash_payload(command, text, fields)
+
+    def http_interactive(self, kind="block_actions", **fields):
+        """An interaction payload (what Slack sends as payload=JSON)."""
+        return self._interactive_payload(kind, fields)[0]
 
     def _slash_payload(self, command, text, fields):
         p = {"token": "vErIfIcAtIoNtOkEn", "team_id": TEAM_ID,
