@@ -50,24 +50,19 @@ same(const struct ev_str *s, const char *c)
 
 /* see event.h */
 int
-event_read(const char *rec, size_t len, struct json_tok *tok, size_t ntok,
-    struct event *ev)
+event_read(int kind, const char *js, size_t len, struct json_tok *tok,
+    size_t ntok, struct event *ev)
 {
-	const char *js;
 	int n, o;
 
 	memset(ev, 0, sizeof *ev);
-	if (len < 2)
-		return -1;
-	js = rec + 1;
-	len--;
 	if ((n = json_parse(js, len, tok, ntok, 2, NULL)) < 1 ||
 	    tok[0].type != JSON_OBJECT)
 		return -1;
 	ev->json = js + tok[0].start;
 	ev->len = tok[0].len;
-	switch (rec[0]) {
-	case 'S':
+	switch (kind) {
+	case REC_SLASH:
 		ev->kind = EV_SLASH;
 		ev->type.p = "slash_command";
 		ev->type.n = 13;
@@ -78,7 +73,7 @@ event_read(const char *rec, size_t len, struct json_tok *tok, size_t ntok,
 		field(js, tok, 0, "team_id", &ev->team);
 		field(js, tok, 0, "response_url", &ev->response_url);
 		break;
-	case 'I':
+	case REC_INTERACTIVE:
 		ev->kind = EV_INTERACTIVE;
 		field(js, tok, 0, "type", &ev->type);
 		field(js, tok, object(js, tok, 0, "user"), "id", &ev->user);

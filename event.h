@@ -2,9 +2,8 @@
  * event.h: what a handler is given of an event, and whether it is given
  * the event at all.  No I/O; the loop in run.c does the rest.
  *
- * An event is a record from the FIFO: a tag byte ('E' an Events API or
- * RTM event, 'S' a slash command, 'I' an interactive payload) and the JSON
- * Slack sent.  event_read() finds the fields handlers care about,
+ * An event is what the FIFO holds (handler.h): its kind (enum rec_kind)
+ * and the JSON Slack sent.  event_read() finds the fields handlers care about,
  * event_wanted() applies the filters (by default: direct messages and
  * mentions of the bot, never the bot's own messages nor other bots'),
  * event_env() builds the SLACK_* environment of an --exec handler, and
@@ -52,14 +51,20 @@ struct filter {
 	const char	*self_bot;	/* the bot's bot id (B...), or NULL */
 };
 
-/*
- * Reads the record rec[0..len) (tag byte first).  tok (ntok entries) is
- * scratch; ev's views point into rec.  Returns 0, or -1 when the record
- * is not a JSON object.
- */
-int	event_read(const char *rec, size_t len, struct json_tok *tok,
-	    size_t ntok, struct event *ev);
+/* What an event is, as it goes through the FIFO. */
+enum rec_kind {
+	REC_EVENT = 'E',	/* an Events API or RTM event */
+	REC_SLASH = 'S',	/* a slash command */
+	REC_INTERACTIVE = 'I'	/* an interactive payload */
+};
 
+/*
+ * Reads the JSON js[0..len) of an event of that kind (enum rec_kind).
+ * tok (ntok entries) is scratch; ev's views point into js.  Returns 0, or
+ * -1 when js is not a JSON object.
+ */
+int	event_read(int kind, const char *js, size_t len, struct json_tok *tok,
+	    size_t ntok, struct event *ev);
 /*
  * 1 when a handler should get ev.  Otherwise 0, and *why (when not NULL)
  * says why not, for a debug line.  Slash commands and interactive

@@ -1,12 +1,11 @@
 /*
  * handler.c: see handler.h.
  *
- * FIFO records are a tag byte and an event's JSON.  The tag is upper
- * case ('E', 'S', 'I') until the filters have judged the record; a record
- * a handler gets turns lower case; one that is delivered (or that no
- * handler wants) gets 'x', and records tagged 'x' leave from the head.
- * Records never move while queued, so a process being fed points straight
- * into its record.  In exec mode up to -j handlers run at once, started in
+ * FIFO records (handler.h) are REC_NEW until the filters have judged
+ * them; a record a handler gets is REC_TAKEN; one that is delivered (or
+ * that no handler wants) is REC_DONE, and done records leave from the
+ * head.  Records never move while queued, so a process being fed points
+ * straight into its record.  In exec mode up to -j handlers run at once, started in
  * FIFO order.
  *
  * In pipe mode records are delivered strictly in order, and a record
@@ -117,9 +116,9 @@ nonblock(int fd)
 int
 handler_push(int kind, const char *json, size_t n)
 {
-	unsigned char tag = (unsigned char)kind;
+	unsigned char hdr[REC_HDR] = { (unsigned char)kind, REC_NEW };
 
-	return queue_push2(h.fifo, &tag, 1, json, n);
+	return queue_push2(h.fifo, hdr, sizeof hdr, json, n);
 }
 
 /* see handler.h */
@@ -157,7 +156,8 @@ wanted(unsigned char *p, size_t n, struct event *ev)
 {
 	const char *why;
 
-	if (event_read((const char *)p, n, h.tok, sizeof h.tok /
+	if (event_read(p[0], (const char *)p + REC_HDR, n - REC_HDR, h.tok,
+	    sizeof h.tok /
 	    sizeof h.tok[0], ev) < 0) {
 		log_msg(LOG_WARN, "skipped an event that is not a JSON object");
 		return 0;
@@ -189,7 +189,7 @@ pop_done(void)
 	unsigned char *p;
 	size_t n;
 
-	while ((p = queue_peek(h.fifo, &n)) != NULL && n > 0 && p[0] == 'x')
+	while ((p = queue_peek(h.fifo, &n)) != NULL && p[1] == REC_DONE)
 		queue_pop(h.fifo);
 }
 
@@ -320,7 +320,7 @@ static void
 release_input(struct child *c)
 {
 	if (c->rec != NULL)
-		c->rec[0] = 'x';
+		c->rec[1] = REC_DONE;
 	c->rec = NULL;
 	if (c->in >= 0)
 		close(c->in);
@@ -339,7 +339,7 @@ exec_start(struct child *c, unsigned char *p, const struct event *ev,
 	if (n < 0) {
 		log_msg(LOG_WARN, "an event's text is too long for the "
 		    "handler's environment; skipped");
-		p[0] = 'x';
+		p[1] = REC_DONE;
 		return 0;
 	}
 	if (spawn(c, environment(vars, n), NULL) < 0)
@@ -370,7 +370,7 @@ exec_start(struct child *c, unsigned char *p, const struct event *ev,
 		    &c->url_refused) < 0)
 			c->url_refused = ev->response_url.n;
 	}
-	p[0] = (unsigned char)(p[0] | 0x20);
+	p[1] = REC_TAKEN;
 	log_msg(LOG_DEBUG, "handler %d started for %s %s", (int)c->pid,
 	    c->channel, c->ts);
 	if (feed(c, 0) != 0)
@@ -388,14 +388,14 @@ exec_take(int64_t now)
 	size_t n, i;
 
 	while ((p = queue_next(h.fifo, &cur, &n)) != NULL) {
-		if (n == 0 || p[0] == 'x' || (p[0] & 0x20))
+		if (n == 0 || p[1] == REC_DONE || p[1] == REC_TAKEN)
 			continue;
 		for (i = 0; i < (size_t)h.o.jobs && h.kids[i].pid != 0; i++)
 			;
 		if (i == (size_t)h.o.jobs)
 			break;
 		if (!wanted(p, n, &ev)) {
-			p[0] = 'x';
+			p[1] = REC_DONE;
 			continue;
 		}
 		if (exec_start(&h.kids[i], p, &ev, now) < 0)
@@ -710,9 +710,9 @@ pipe_consumed(void)
 	done = in - (uint64_t)unread;
 	while (h.co_count > 0 && h.co_end[h.co_first] <= done &&
 	    (p = queue_next(h.fifo, &cur, &n)) != NULL) {
-		if (p[0] == 'x')
+		if (p[1] == REC_DONE)
 			continue;
-		p[0] = 'x';
+		p[1] = REC_DONE;
 		h.co_first = (h.co_first + 1) % PIPE_UNREAD_MAX;
 		h.co_count--;
 	}
@@ -733,25 +733,25 @@ pipe_take(void)
 	if (c->pid == 0 || c->in < 0)
 		return;
 	while ((p = queue_next(h.fifo, &cur, &n)) != NULL) {
-		if (n == 0 || p[0] == 'x')
+		if (n == 0 || p[1] == REC_DONE)
 			continue;
-		if ((p[0] & 0x20) && skip > 0) {
+		if (p[1] == REC_TAKEN && skip > 0) {
 			skip--;		/* written, not yet read */
 			continue;
 		}
 		if (h.co_count == PIPE_UNREAD_MAX)
 			return;
-		if (!(p[0] & 0x20)) {
+		if (p[1] != REC_TAKEN) {
 			if (!wanted(p, n, &ev)) {
-				p[0] = 'x';
+				p[1] = REC_DONE;
 				continue;
 			}
-			p[0] = (unsigned char)(p[0] | 0x20);
+			p[1] = REC_TAKEN;
 		}
 		if (c->rec != p) {
 			c->rec = p;
-			c->data = (const char *)p + 1;
-			c->len = n - 1;
+			c->data = (const char *)p + REC_HDR;
+			c->len = n - REC_HDR;
 			c->off = 0;
 		}
 		switch (feed(c, 1)) {
@@ -810,6 +810,20 @@ pipe_ended(int64_t now)
 		    (int)(delay / 1000));
 }
 
+/*
+ * Makes the JSON of record p[0..n) one line: Slack's JSON is compact, but
+ * a blank between tokens may be a newline, which must not split it.
+ */
+static void
+one_line(unsigned char *p, size_t n)
+{
+	unsigned char *q;
+
+	for (q = p + REC_HDR; (q = memchr(q, '\n', n - (size_t)(q - p))) !=
+	    NULL; q++)
+		*q = ' ';
+}
+
 /* Print mode: the lines ready, one writev() for up to IOV_BATCH. */
 static int
 print(void)
@@ -817,7 +831,7 @@ print(void)
 	static const char nl = '\n';
 	struct iovec iov[IOV_BATCH * 2];
 	struct queue_cur cur = { 0, 0, 0 };
-	unsigned char *p, *q;
+	unsigned char *p;
 	size_t n, k = 0, off = h.out_off;
 	ssize_t r;
 
@@ -825,14 +839,10 @@ print(void)
 	    NULL) {
 		if (n == 0)
 			continue;
-		/* Slack's JSON is compact; a blank between tokens must not
-		 * split the line. */
-		for (q = p + 1; (q = memchr(q, '\n', n - (size_t)(q - p))) !=
-		    NULL; q++)
-			*q = ' ';
-		if (off < n - 1) {
-			iov[k].iov_base = p + 1 + off;
-			iov[k++].iov_len = n - 1 - off;
+		one_line(p, n);
+		if (off < n - REC_HDR) {
+			iov[k].iov_base = p + REC_HDR + off;
+			iov[k++].iov_len = n - REC_HDR - off;
 		}
 		iov[k].iov_base = (void *)&nl;
 		iov[k++].iov_len = 1;
@@ -851,8 +861,8 @@ print(void)
 	}
 	/* Drop the lines written in full; remember where the next stops. */
 	n = (size_t)r + h.out_off;
-	while ((p = queue_peek(h.fifo, &k)) != NULL && n >= k) {
-		n -= k;
+	while ((p = queue_peek(h.fifo, &k)) != NULL && n >= k - REC_HDR + 1) {
+		n -= k - REC_HDR + 1;
 		queue_pop(h.fifo);
 	}
 	h.out_off = n;
@@ -1093,19 +1103,17 @@ static int
 spill_one(int fd, unsigned char *p, size_t n)
 {
 	struct iovec iov[2];
-	unsigned char *q;
 	size_t off = 0;
 	ssize_t w;
 
-	for (q = p + 1; (q = memchr(q, '\n', n - (size_t)(q - p))) != NULL;
-	    q++)
-		*q = ' ';
-	while (off < n) {
-		iov[0].iov_base = p + 1 + off;
-		iov[0].iov_len = n - 1 - off;
+	one_line(p, n);
+	while (off < n - REC_HDR + 1) {
+		iov[0].iov_base = p + REC_HDR + off;
+		iov[0].iov_len = n - REC_HDR - off;
 		iov[1].iov_base = "\n";
 		iov[1].iov_len = 1;
-		w = off < n - 1 ? writev(fd, iov, 2) : writev(fd, iov + 1, 1);
+		w = off < n - REC_HDR ? writev(fd, iov, 2) :
+		    writev(fd, iov + 1, 1);
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w <= 0)
@@ -1128,13 +1136,13 @@ handler_spill(int fd, const char *name)
 	pipe_consumed();
 	/* Count first: the line that says how many goes before them. */
 	while ((p = queue_next(h.fifo, &cur, &n)) != NULL) {
-		if (n == 0 || p[0] == 'x')
+		if (n == 0 || p[1] == REC_DONE)
 			continue;
-		if (h.o.mode == H_EXEC && (p[0] & 0x20))
+		if (h.o.mode == H_EXEC && p[1] == REC_TAKEN)
 			continue;	/* its handler has it */
-		if (h.o.mode != H_PRINT && !(p[0] & 0x20) &&
+		if (h.o.mode != H_PRINT && p[1] != REC_TAKEN &&
 		    !wanted(p, n, &ev)) {
-			p[0] = 'x';
+			p[1] = REC_DONE;
 			continue;
 		}
 		count++;
@@ -1158,12 +1166,12 @@ handler_spill(int fd, const char *name)
 		fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
 	memset(&cur, 0, sizeof cur);
 	while ((p = queue_next(h.fifo, &cur, &n)) != NULL) {
-		if (n == 0 || p[0] == 'x' || (h.o.mode == H_EXEC &&
-		    (p[0] & 0x20)))
+		if (n == 0 || p[1] == REC_DONE || (h.o.mode == H_EXEC &&
+		    p[1] == REC_TAKEN))
 			continue;
 		if (spill_one(fd, p, n) < 0)
 			failed++;
-		p[0] = 'x';
+		p[1] = REC_DONE;
 	}
 	if (failed > 0)
 		log_msg(LOG_ERR, "%zu of them could not be written to %s: %s",

@@ -35,12 +35,19 @@ struct handler_opts {
 /* Prepares the handler side for records of fifo. */
 void	handler_init(const struct handler_opts *, struct queue *fifo);
 
-/* What a FIFO record holds. */
-enum rec_kind {
-	REC_EVENT = 'E',	/* an Events API or RTM event */
-	REC_SLASH = 'S',	/* a slash command */
-	REC_INTERACTIVE = 'I'	/* an interactive payload */
+/*
+ * A FIFO record: the event's kind (enum rec_kind, event.h), its delivery
+ * state, then its JSON.  Records never move while queued; a delivered
+ * record is marked REC_DONE in place, and done records leave from the
+ * head.
+ */
+enum rec_state {
+	REC_NEW = 'n',		/* no handler has it yet */
+	REC_TAKEN = 't',	/* given to a handler: an --exec child's
+				   input, or written into the pipe */
+	REC_DONE = 'd'		/* delivered, or wanted by no handler */
 };
+#define REC_HDR		2	/* kind, state */
 
 /*
  * Queues the JSON of one event of that kind (a copy).  Returns 0,

@@ -36,7 +36,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < 2)
 		return 0;
 	rec = fz_copy(data + 1, size - 1);
-	if (event_read(rec, size - 1, tok, 1 + data[0] % 256, &ev) == 0) {
+	if (event_read(rec[0], rec + 1, size - 2, tok, 1 + data[0] % 256,
+	    &ev) == 0) {
 		inside(rec, size - 1, &ev.channel);
 		inside(rec, size - 1, &ev.user);
 		inside(rec, size - 1, &ev.text);

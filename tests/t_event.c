@@ -71,7 +71,11 @@ rd(const char *rec, struct event *ev)
 {
 	/* tests/fuzz_event.c: 256 tokens, --all, --edits, no --allow-users */
 	t_seed("event", "\xff", 1, rec, strlen(rec));
-	return event_read(rec, strlen(rec), tok, nitems(tok), ev);
+	/* The kind first, as in a FIFO record. */
+	if (rec[0] == '\0')
+		return event_read(REC_EVENT, rec, 0, tok, nitems(tok), ev);
+	return event_read(rec[0], rec + 1, strlen(rec) - 1, tok, nitems(tok),
+	    ev);
 }
 
 static int
