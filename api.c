@@ -605,7 +605,7 @@ receive(struct api *a, int64_t now)
 		conn_consume(&a->c, used);
 		if (r->state == HTTP_FAILED) {
 			snprintf(a->error, sizeof a->error, "malformed answer "
-			    "from %s: %s", a->host, http_strerror(r->err));
+			    "from %s: %s", a->host, http_strerror(http_resp_error(r)));
 			forget(a);
 			retry_or_fail(a, now, 1);
 			return;

@@ -541,7 +541,7 @@ proxy_read(struct conn *c)
 	if (c->proxy.state == HTTP_FAILED)
 		return fail(c, "proxy for %s sent a malformed answer: %s",
 		    dest(c, where, sizeof where),
-		    http_strerror(c->proxy.err));
+		    http_strerror(http_resp_error(&c->proxy)));
 	if (c->proxy.state == HTTP_HEAD)
 		return 0;
 	if (c->proxy.status / 100 != 2)

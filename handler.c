@@ -118,7 +118,7 @@ handler_push(int kind, const char *json, size_t n)
 {
 	unsigned char hdr[REC_HDR] = { (unsigned char)kind, REC_NEW };
 
-	return queue_push2(h.fifo, hdr, sizeof hdr, json, n);
+	return queue_push(h.fifo, hdr, sizeof hdr, json, n);
 }
 
 /* see handler.h */

@@ -71,26 +71,6 @@ mac_of(unsigned char mac[32], const char *secret, const char *ts,
 	    sizeof parts / sizeof parts[0]);
 }
 
-/* see inbound.h */
-size_t
-inbound_sign(char *out, size_t cap, const char *secret, const char *ts,
-    size_t tslen, const char *body, size_t blen)
-{
-	static const char hex[] = "0123456789abcdef";
-	unsigned char mac[32];
-	size_t i;
-
-	if (cap < 67)
-		return 0;
-	mac_of(mac, secret, ts, tslen, body, blen);
-	memcpy(out, "v0=", 3);
-	for (i = 0; i < 32; i++) {
-		out[3 + 2 * i] = hex[mac[i] >> 4];
-		out[4 + 2 * i] = hex[mac[i] & 15];
-	}
-	return 67;
-}
-
 static int
 hexval(int c)
 {

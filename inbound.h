@@ -47,14 +47,6 @@ void	inbound_hmac(unsigned char mac[32], const void *key, size_t klen,
 	    const struct inbound_part *parts, size_t nparts);
 
 /*
- * Writes the X-Slack-Signature value for a timestamp and a body ("v0="
- * and 64 lower-case hex digits, no NUL).  Returns 67, or 0 when cap is
- * smaller.
- */
-size_t	inbound_sign(char *out, size_t cap, const char *secret,
-	    const char *ts, size_t tslen, const char *body, size_t blen);
-
-/*
  * Checks a request: ts and sig are the header values (NULL when absent),
  * now the time in seconds since 1970.  The signature is compared in
  * constant time.  Returns INBOUND_OK or one of the errors above.

@@ -128,7 +128,7 @@ push(int kind, const char *target, const char *key, const char *body,
 	set_time((unsigned char *)head, T_NEXT, 0);
 	memcpy(head + TARGET, target, t + 1);
 	memcpy(head + TARGET + t + 1, key, k + 1);
-	rc = queue_push2(&out.q, head, TARGET + t + 1 + k + 1, body, n);
+	rc = queue_push(&out.q, head, TARGET + t + 1 + k + 1, body, n);
 	return rc == 0 ? OUT_OK : rc == QUEUE_ETOOBIG ? OUT_TOOBIG : OUT_FULL;
 }
 

@@ -80,7 +80,7 @@ queue_init(struct queue *q, void *buf, size_t cap)
 
 /* see queue.h */
 int
-queue_push2(struct queue *q, const void *head, size_t hlen,
+queue_push(struct queue *q, const void *head, size_t hlen,
     const void *body, size_t blen)
 {
 	uint32_t len, need, at;
@@ -108,13 +108,6 @@ queue_push2(struct queue *q, const void *head, size_t hlen,
 	q->wr = at + need;
 	q->n++;
 	return 0;
-}
-
-/* see queue.h */
-int
-queue_push(struct queue *q, const void *p, size_t n)
-{
-	return queue_push2(q, p, n, NULL, 0);
 }
 
 /* see queue.h */
@@ -184,24 +177,3 @@ queue_free(const struct queue *q)
 	return r < QUEUE_HDR ? -1 : (long)(r - QUEUE_HDR);
 }
 
-/* see queue.h */
-const char *
-queue_strerror(int err)
-{
-	static const struct {
-		int		 err;
-		const char	*what;
-	} words[] = {
-		{ 0,			"no error" },
-		{ QUEUE_EFULL,		"queue full" },
-		{ QUEUE_ETOOBIG,	"record larger than the queue" },
-		{ QUEUE_EEMPTY,		"queue empty" },
-		{ QUEUE_ECAP,		"queue capacity out of range" },
-	};
-	size_t i;
-
-	for (i = 0; i < sizeof words / sizeof words[0]; i++)
-		if (words[i].err == err)
-			return words[i].what;
-	return "unknown queue error";
-}

@@ -51,20 +51,15 @@ struct queue {
 int	queue_init(struct queue *q, void *buf, size_t cap);
 
 /*
- * Appends a copy of p[0..n) as the newest record.  Returns 0,
- * QUEUE_ETOOBIG when n > cap - QUEUE_HDR (it would not fit even in an
- * empty queue), or QUEUE_EFULL when it does not fit now.  A refused push
- * changes nothing.  p may be NULL when n is 0.
+ * Appends a copy of head[0..hlen) then body[0..blen) as the newest
+ * record, one record gathered from two parts without the caller first
+ * copying them together (a small header in front of an event that lies
+ * in the WebSocket buffer, say; body may be NULL when blen is 0).
+ * Returns 0, QUEUE_ETOOBIG when the record is longer than cap -
+ * QUEUE_HDR (it would not fit even in an empty queue), or QUEUE_EFULL when
+ * it does not fit now.  A refused push changes nothing.
  */
-int	queue_push(struct queue *q, const void *p, size_t n);
-
-/*
- * As queue_push(), for a record made of two parts: head[0..hlen) then
- * body[0..blen), gathered into one record without the caller first
- * copying them together (a small tag in front of an event that lies in
- * the WebSocket buffer, say).  The record's length is hlen + blen.
- */
-int	queue_push2(struct queue *q, const void *head, size_t hlen,
+int	queue_push(struct queue *q, const void *head, size_t hlen,
 	    const void *body, size_t blen);
 
 /*
@@ -107,7 +102,5 @@ size_t	queue_count(const struct queue *q);
  */
 long	queue_free(const struct queue *q);
 
-/* The results above in words, for a log line. */
-const char *queue_strerror(int err);
 
 #endif

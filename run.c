@@ -536,7 +536,7 @@ read_upgrade(struct sock *s, const unsigned char *p, size_t n, int64_t now)
 		return used;
 	if (s->resp.state == HTTP_FAILED) {
 		lost(s, now, "malformed answer to the WebSocket handshake: %s",
-		    http_strerror(s->resp.err));
+		    http_strerror(http_resp_error(&s->resp)));
 		return used;
 	}
 	log_msg(LOG_TRACE, "connection %d: HTTP %d to the WebSocket handshake",

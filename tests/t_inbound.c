@@ -11,6 +11,7 @@
 
 #include "harness.h"
 #include "inbound.h"
+#include "testutil.h"
 #include "util.h"
 
 #define S(s)	s, sizeof(s) - 1
@@ -120,12 +121,12 @@ t_sign_example(void)
 	char out[80];
 	size_t cap;
 
-	CHECK_EQ(inbound_sign(out, sizeof out, doc_secret, S(doc_ts),
+	CHECK_EQ(tu_sign(out, sizeof out, doc_secret, S(doc_ts),
 	    S(doc_body)), 67);
 	CHECK(memcmp(out, doc_sig, 67) == 0);
 	for (cap = 0; cap < 67; cap++) {
 		memset(out, '#', sizeof out);
-		CHECK_EQ(inbound_sign(out, cap, doc_secret, S(doc_ts),
+		CHECK_EQ(tu_sign(out, cap, doc_secret, S(doc_ts),
 		    S(doc_body)), 0);
 		CHECK(out[cap] == '#');
 	}
