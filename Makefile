@@ -80,7 +80,9 @@ FUZZ	= $(patsubst tests/%.c,%,$(wildcard tests/fuzz_*.c))
 
 MUSLOBJ	= $(patsubst %.c,$(B)/%.o,$(notdir $(LIBSRC)))
 SANOBJ	= $(patsubst %.c,build/asan/%.o,$(notdir $(LIBSRC)))
-FUZZOBJ	= $(patsubst %.c,build/fuzz/%.o,$(notdir $(LIBSRC)))
+# printf.c stands in for the C library's printf family (it has no floating
+# point, which libFuzzer's own output needs).
+FUZZOBJ	= $(patsubst %.c,build/fuzz/%.o,$(notdir $(filter-out printf.c,$(LIBSRC))))
 
 # Roots compiled into the binary for machines without a CA bundle
 # (README.md, "Trust").  Taken from Debian's ca-certificates at build time.
