@@ -114,4 +114,7 @@
 /* One log line, after formatting. */
 #define LOG_LINE_MAX		1024
 
+/* The C library's allocations (malloc.c): getaddrinfo() and opendir(). */
+#define MALLOC_ARENA		(16 * 1024)
+
 #endif
