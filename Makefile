@@ -118,10 +118,6 @@ build/fuzz/lib.a: $(FUZZOBJ)
 	$(E) AR $@
 	$(Q)rm -f $@ && ar rcs $@ $(FUZZOBJ)
 
-# The code every event goes through is built for speed, the rest for size.
-HOT	= json ws slack
-$(HOT:%=$(B)/%.o): CFLAGS += -O2
-
 $(B)/%.o: %.c $(TC)/specs.ok | $(B)
 	$(E) CC $@
 	$(Q)$(CC) $(CFLAGS) -c -o $@ $<

@@ -11,6 +11,7 @@
  *   stored when d <= keep; a stored container's token is finished (len,
  *   next, size, flags) when its closing bracket is read.
  * - n tokens are stored and n <= max; tok[n..] is never written.
+ * The tokenizer is HOT (config.h), the rest of the file built for size.
  * Bytes are classified by tables: the string body loop and the blank
  * loop touch one table entry per byte, and UTF-8 is decoded only where a
  * byte >= 0x80 appears.
@@ -97,7 +98,7 @@ static const unsigned char ccls[256] = {
  * length; 0 when it is invalid, with *bad at the first byte that cannot
  * belong to it; -1 when the input ends inside it.
  */
-static int
+HOT static int
 utf8_seq(const unsigned char *p, const unsigned char *end,
     const unsigned char **bad)
 {
@@ -156,7 +157,7 @@ utf8_seq(const unsigned char *p, const unsigned char *end,
 #define WORD_SCAN	1
 #define WORD		16
 
-static inline unsigned long
+HOT static inline unsigned long
 stops(const unsigned char *p)
 {
 	__m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
@@ -175,7 +176,7 @@ stops(const unsigned char *p)
 #define WORD		sizeof(unsigned long)
 #define ONES		(~0UL / 255)
 
-static inline unsigned long
+HOT static inline unsigned long
 stops(const unsigned char *p)
 {
 	unsigned long v;
@@ -195,7 +196,7 @@ stops(const unsigned char *p)
  * closing quote; or NULL with *err and *at set.  Sets *flags to
  * JSON_ESCAPED when a backslash is seen.
  */
-static const unsigned char *
+HOT static const unsigned char *
 scan_string(const unsigned char *p, const unsigned char *end,
     uint8_t *flags, int *err, const unsigned char **at)
 {
@@ -272,7 +273,7 @@ part:
  * scan_string() with its common case inline: a run of plain bytes up to
  * the closing quote.
  */
-static inline const unsigned char *
+HOT static inline const unsigned char *
 string_end(const unsigned char *p, const unsigned char *end,
     uint8_t *flags, int *err, const unsigned char **at)
 {
@@ -298,7 +299,7 @@ string_end(const unsigned char *p, const unsigned char *end,
  * Checks the number at p (a '-' or a digit) against RFC 8259's grammar.
  * Returns the byte after it; or NULL with *err and *at.
  */
-static const unsigned char *
+HOT static const unsigned char *
 scan_number(const unsigned char *p, const unsigned char *end, int *err,
     const unsigned char **at)
 {
@@ -347,7 +348,7 @@ part:
  * Checks the literal at p (its first byte is t, f or n).  Returns the
  * byte after it and sets *type; or NULL with *err and *at.
  */
-static const unsigned char *
+HOT static const unsigned char *
 scan_literal(const unsigned char *p, const unsigned char *end, int *type,
     int *err, const unsigned char **at)
 {
@@ -378,7 +379,7 @@ scan_literal(const unsigned char *p, const unsigned char *end, int *type,
  * hands such containers here.  Returns the closing bracket and sets
  * *size to the direct children; or NULL with *err and *at.
  */
-static const unsigned char *
+HOT static const unsigned char *
 skip(const unsigned char *p, const unsigned char *end, unsigned int depth,
     int obj, uint32_t *size, int *err, const unsigned char **at)
 {
@@ -507,7 +508,7 @@ scalar(struct json_tok *t, int type, const unsigned char *s,
 }
 
 /* see json.h */
-int
+HOT int
 json_parse(const char *js, size_t len, struct json_tok *tok, size_t ntok,
     unsigned int keep, size_t *erroff)
 {
