@@ -59,7 +59,9 @@ HOSTINC	= -isystem /usr/include/bearssl $(INC)
 CFLAGS	= $(STD) -Os $(WARN) -Wno-format-truncation $(INC) -DBUILD_EPOCH=$(BUILD_EPOCH) \
 	  -ffunction-sections -fdata-sections -fno-pie -fno-stack-protector \
 	  -fno-unwind-tables -fno-asynchronous-unwind-tables -MMD -MP
-LDFLAGS	= -static -no-pie -Wl,--gc-sections -Wl,-z,noseparate-code
+# -u malloc: only the C library calls malloc(), after lib.a is searched, so
+# malloc.c's is named here to take its place (malloc.c).
+LDFLAGS	= -static -no-pie -Wl,--gc-sections -Wl,-z,noseparate-code -Wl,-u,malloc
 SANFLAGS = $(STD) -g -O1 $(WARN) $(HOSTINC) -DBUILD_EPOCH=$(BUILD_EPOCH) -fsanitize=address,undefined \
 	  -fno-sanitize-recover=all -fno-omit-frame-pointer -MMD -MP
 # Fuzzing: the library instrumented for coverage, the targets (the
@@ -79,8 +81,12 @@ UNIT	= $(patsubst tests/%.c,%,$(wildcard tests/t_*.c))
 FUZZ	= $(patsubst tests/%.c,%,$(wildcard tests/fuzz_*.c))
 
 MUSLOBJ	= $(patsubst %.c,$(B)/%.o,$(notdir $(LIBSRC)))
-SANOBJ	= $(patsubst %.c,build/asan/%.o,$(notdir $(LIBSRC)))
-FUZZOBJ	= $(patsubst %.c,build/fuzz/%.o,$(notdir $(LIBSRC)))
+# malloc.c stands in for the C library's allocator in the static build only:
+# the sanitizers watch the C library's.
+SANOBJ	= $(patsubst %.c,build/asan/%.o,$(notdir $(filter-out malloc.c,$(LIBSRC))))
+# printf.c stands in for the C library's printf family (it has no floating
+# point, which libFuzzer's own output needs).
+FUZZOBJ	= $(patsubst %.c,build/fuzz/%.o,$(notdir $(filter-out printf.c malloc.c,$(LIBSRC))))
 
 # Roots compiled into the binary for machines without a CA bundle
 # (README.md, "Trust").  Taken from Debian's ca-certificates at build time.
@@ -111,10 +117,6 @@ build/asan/lib.a: $(SANOBJ)
 build/fuzz/lib.a: $(FUZZOBJ)
 	$(E) AR $@
 	$(Q)rm -f $@ && ar rcs $@ $(FUZZOBJ)
-
-# The code every event goes through is built for speed, the rest for size.
-HOT	= json ws slack
-$(HOT:%=$(B)/%.o): CFLAGS += -O2
 
 $(B)/%.o: %.c $(TC)/specs.ok | $(B)
 	$(E) CC $@

@@ -11,6 +11,7 @@
  *   stored when d <= keep; a stored container's token is finished (len,
  *   next, size, flags) when its closing bracket is read.
  * - n tokens are stored and n <= max; tok[n..] is never written.
+ * The tokenizer is HOT (config.h), the rest of the file built for size.
  * Bytes are classified by tables: the string body loop and the blank
  * loop touch one table entry per byte, and UTF-8 is decoded only where a
  * byte >= 0x80 appears.
@@ -97,7 +98,7 @@ static const unsigned char ccls[256] = {
  * length; 0 when it is invalid, with *bad at the first byte that cannot
  * belong to it; -1 when the input ends inside it.
  */
-static int
+HOT static int
 utf8_seq(const unsigned char *p, const unsigned char *end,
     const unsigned char **bad)
 {
@@ -137,11 +138,65 @@ utf8_seq(const unsigned char *p, const unsigned char *end,
 }
 
 /*
+ * String bodies are scanned a word at a time where that can be done
+ * portably: stops(p) marks the bytes of the WORD bytes at p that end a
+ * run of plain string bytes (", \\, control characters, bytes >= 0x80),
+ * and STOP_AT() gives the offset of the first mark.
+ *
+ * Without SSE2, on a little-endian machine, a mark is a byte's top bit.
+ * Per byte x, x - 0x20 has it when x < 0x20, (x ^ '"') - 1 when x is '"'
+ * and (x ^ '\\') - 1 when x is '\\'; each term can also set it for a byte
+ * >= 0x80, which is marked anyway.  Only the lowest mark is exact (a
+ * borrow may mark bytes above it), and on a little-endian machine that is
+ * the first such byte in memory.  Big-endian machines go byte by byte.
+ */
+#if defined(__SSE2__)
+/* With SSE2 (every x86-64), 16 bytes at once, one bit each, exact. */
+#include <emmintrin.h>
+
+#define WORD_SCAN	1
+#define WORD		16
+
+HOT static inline unsigned long
+stops(const unsigned char *p)
+{
+	__m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+
+	/* Signed: bytes >= 0x80 are below 0x20 too. */
+	return (unsigned long)_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(
+	    _mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
+	    _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))),
+	    _mm_cmplt_epi8(v, _mm_set1_epi8(0x20))));
+}
+
+#define STOP_AT(m)	((unsigned)__builtin_ctzl(m))
+#elif defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ \
+    && defined(__GNUC__)
+#define WORD_SCAN	1
+#define WORD		sizeof(unsigned long)
+#define ONES		(~0UL / 255)
+
+HOT static inline unsigned long
+stops(const unsigned char *p)
+{
+	unsigned long v;
+
+	memcpy(&v, p, sizeof v);
+	return ((v - ONES * 0x20) | ((v ^ ONES * '"') - ONES) |
+	    ((v ^ ONES * '\\') - ONES) | v) & ONES * 0x80;
+}
+
+#define STOP_AT(m)	((unsigned)__builtin_ctzl(m) / 8)
+#else
+#define WORD_SCAN	0
+#endif
+
+/*
  * Scans a string body from p (after the opening quote).  Returns the
  * closing quote; or NULL with *err and *at set.  Sets *flags to
  * JSON_ESCAPED when a backslash is seen.
  */
-static const unsigned char *
+HOT static const unsigned char *
 scan_string(const unsigned char *p, const unsigned char *end,
     uint8_t *flags, int *err, const unsigned char **at)
 {
@@ -149,23 +204,17 @@ scan_string(const unsigned char *p, const unsigned char *end,
 	int i, k;
 
 	for (;;) {
-		while (end - p >= 4) {
-			if (scls[p[0]] != S_PLAIN)
-				break;
-			if (scls[p[1]] != S_PLAIN) {
-				p += 1;
-				break;
-			}
-			if (scls[p[2]] != S_PLAIN) {
-				p += 2;
+#if WORD_SCAN
+		while ((size_t)(end - p) >= WORD) {
+			unsigned long m = stops(p);
+
+			if (m != 0) {
+				p += STOP_AT(m);
 				break;
 			}
-			if (scls[p[3]] != S_PLAIN) {
-				p += 3;
-				break;
-			}
-			p += 4;
+			p += WORD;
 		}
+#endif
 		while (p < end && scls[*p] == S_PLAIN)
 			p++;
 		if (p == end)
@@ -220,6 +269,228 @@ part:
 	return NULL;
 }
 
+/*
+ * scan_string() with its common case inline: a run of plain bytes up to
+ * the closing quote.
+ */
+HOT static inline const unsigned char *
+string_end(const unsigned char *p, const unsigned char *end,
+    uint8_t *flags, int *err, const unsigned char **at)
+{
+	const unsigned char *q = p;
+
+#if WORD_SCAN
+	while ((size_t)(end - q) >= WORD) {
+		unsigned long m = stops(q);
+
+		if (m != 0) {
+			q += STOP_AT(m);
+			if (*q == '"')
+				return q;
+			break;
+		}
+		q += WORD;
+	}
+#endif
+	return scan_string(q, end, flags, err, at);
+}
+
+/*
+ * Checks the number at p (a '-' or a digit) against RFC 8259's grammar.
+ * Returns the byte after it; or NULL with *err and *at.
+ */
+HOT static const unsigned char *
+scan_number(const unsigned char *p, const unsigned char *end, int *err,
+    const unsigned char **at)
+{
+	if (*p == '-' && ++p == end)
+		goto part;
+	if (*p == '0')
+		p++;
+	else if (ccls[*p] & C_DIG) {
+		do
+			p++;
+		while (p < end && (ccls[*p] & C_DIG));
+	} else
+		goto bad;
+	if (p < end && *p == '.') {
+		if (++p == end)
+			goto part;
+		if (!(ccls[*p] & C_DIG))
+			goto bad;
+		do
+			p++;
+		while (p < end && (ccls[*p] & C_DIG));
+	}
+	if (p < end && (*p == 'e' || *p == 'E')) {
+		if (++p == end)
+			goto part;
+		if ((*p == '+' || *p == '-') && ++p == end)
+			goto part;
+		if (!(ccls[*p] & C_DIG))
+			goto bad;
+		do
+			p++;
+		while (p < end && (ccls[*p] & C_DIG));
+	}
+	return p;
+bad:
+	*at = p;
+	*err = JSON_EINVAL;
+	return NULL;
+part:
+	*at = end;
+	*err = JSON_EPART;
+	return NULL;
+}
+
+/*
+ * Checks the literal at p (its first byte is t, f or n).  Returns the
+ * byte after it and sets *type; or NULL with *err and *at.
+ */
+HOT static const unsigned char *
+scan_literal(const unsigned char *p, const unsigned char *end, int *type,
+    int *err, const unsigned char **at)
+{
+	const char *lit = *p == 't' ? "true" : *p == 'f' ? "false" : "null";
+	size_t i;
+
+	*type = *p == 't' ? JSON_TRUE : *p == 'f' ? JSON_FALSE : JSON_NULL;
+	for (i = 1; lit[i] != '\0'; i++) {
+		if (p + i == end) {
+			*at = end;
+			*err = JSON_EPART;
+			return NULL;
+		}
+		if (p[i] != (unsigned char)lit[i]) {
+			*at = p + i;
+			*err = JSON_EINVAL;
+			return NULL;
+		}
+	}
+	return p + i;
+}
+
+/*
+ * The contents of a container whose children are not stored, validated
+ * with no token bookkeeping: p is just past its opening bracket (an
+ * object's when obj), depth counts the containers open including it.
+ * The same grammar, checks and error offsets as json_parse(), which
+ * hands such containers here.  Returns the closing bracket and sets
+ * *size to the direct children; or NULL with *err and *at.
+ */
+HOT static const unsigned char *
+skip(const unsigned char *p, const unsigned char *end, unsigned int depth,
+    int obj, uint32_t *size, int *err, const unsigned char **at)
+{
+	unsigned char isobj[JSON_DEPTH_MAX + 1];	/* per level below */
+	unsigned int lvl = 0;		/* levels open below the first */
+	uint32_t n = 0;
+	uint8_t flags;
+	int type;
+
+#define SKIP_WS()	while (p < end && (ccls[*p] & C_WS)) p++
+#define FAIL(e, where)	do { *err = (e); *at = (where); return NULL; } \
+			    while (0)
+#define NEED(c)		do { if (p == end) goto part; if (*p != (c)) \
+			    FAIL(JSON_EINVAL, p); } while (0)
+#define CLOSER()	(isobj[lvl] ? '}' : ']')
+
+	isobj[0] = (unsigned char)obj;
+	SKIP_WS();
+	if (p == end)
+		goto part;
+	if (*p == CLOSER())
+		goto close;
+	if (obj)
+		goto member;
+	n++;
+
+value:
+	SKIP_WS();
+	if (p == end)
+		goto part;
+	switch (*p) {
+	case '"':
+		if ((p = string_end(p + 1, end, &flags, err, at)) == NULL)
+			return NULL;
+		p++;
+		goto more;
+	case '{':
+	case '[':
+		if (depth == JSON_DEPTH_MAX)
+			FAIL(JSON_EDEPTH, p);
+		depth++;
+		isobj[++lvl] = *p++ == '{';
+		SKIP_WS();
+		if (p == end)
+			goto part;
+		if (*p == CLOSER())
+			goto close;
+		if (isobj[lvl])
+			goto member;
+		goto value;
+	case 't':
+	case 'f':
+	case 'n':
+		if ((p = scan_literal(p, end, &type, err, at)) == NULL)
+			return NULL;
+		goto more;
+	default:
+		if (*p != '-' && !(ccls[*p] & C_DIG))
+			FAIL(JSON_EINVAL, p);
+		if ((p = scan_number(p, end, err, at)) == NULL)
+			return NULL;
+		goto more;
+	}
+
+member:
+	NEED('"');
+	if (lvl == 0)
+		n++;
+	if ((p = string_end(p + 1, end, &flags, err, at)) == NULL)
+		return NULL;
+	p++;
+	SKIP_WS();
+	NEED(':');
+	p++;
+	goto value;
+
+more:
+	SKIP_WS();
+	if (p == end)
+		goto part;
+	if (*p == ',') {
+		p++;
+		if (isobj[lvl]) {
+			SKIP_WS();
+			goto member;
+		}
+		if (lvl == 0)
+			n++;
+		goto value;
+	}
+	if (*p != CLOSER())
+		FAIL(JSON_EINVAL, p);
+
+close:
+	if (lvl == 0) {
+		*size = n;
+		return p;
+	}
+	lvl--;
+	depth--;
+	p++;
+	goto more;
+
+part:
+	FAIL(JSON_EPART, end);
+#undef SKIP_WS
+#undef FAIL
+#undef NEED
+#undef CLOSER
+}
+
 /* Fills a scalar token, unless t is NULL (a value not stored). */
 static void
 scalar(struct json_tok *t, int type, const unsigned char *s,
@@ -237,7 +508,7 @@ scalar(struct json_tok *t, int type, const unsigned char *s,
 }
 
 /* see json.h */
-int
+HOT int
 json_parse(const char *js, size_t len, struct json_tok *tok, size_t ntok,
     unsigned int keep, size_t *erroff)
 {
@@ -247,12 +518,12 @@ json_parse(const char *js, size_t len, struct json_tok *tok, size_t ntok,
 		int		obj;
 	} stk[JSON_DEPTH_MAX];
 	const unsigned char *s = (const unsigned char *)js, *p = s;
-	const unsigned char *end = s + len, *q, *at, *lit;
+	const unsigned char *end = s + len, *q, *at;
 	struct json_tok *t;
 	unsigned int depth = 0;
-	uint32_t n = 0, max, i, litlen;
+	uint32_t n = 0, max;
 	uint8_t flags;
-	int err;
+	int err, type;
 
 #define SKIP_WS()	while (p < end && (ccls[*p] & C_WS)) p++
 #define FAIL(e, where)	do { err = (e); q = (where); goto fail; } \
@@ -288,6 +559,15 @@ value:
 		stk[depth].obj = *p == '{';
 		depth++;
 		p++;
+		if (depth > keep) {
+			/* its children are not stored */
+			q = skip(p, end, depth, stk[depth - 1].obj,
+			    &stk[depth - 1].size, &err, &at);
+			if (q == NULL)
+				FAIL(err, at);
+			p = q;
+			goto close;
+		}
 		SKIP_WS();
 		if (p == end)
 			goto part;
@@ -300,7 +580,7 @@ value:
 	case '"':
 		ALLOC();
 		flags = 0;
-		q = scan_string(p + 1, end, &flags, &err, &at);
+		q = string_end(p + 1, end, &flags, &err, &at);
 		if (q == NULL)
 			FAIL(err, at);
 		scalar(t, JSON_STRING, s, p + 1, q, n, flags);
@@ -310,68 +590,23 @@ value:
 	case '0': case '1': case '2': case '3': case '4':
 	case '5': case '6': case '7': case '8': case '9':
 		ALLOC();
-		q = p;
-		if (*q == '-' && ++q == end)
-			goto part;
-		if (*q == '0')
-			q++;
-		else if (ccls[*q] & C_DIG) {
-			do
-				q++;
-			while (q < end && (ccls[*q] & C_DIG));
-		} else
-			FAIL(JSON_EINVAL, q);
-		if (q < end && *q == '.') {
-			if (++q == end)
-				goto part;
-			if (!(ccls[*q] & C_DIG))
-				FAIL(JSON_EINVAL, q);
-			do
-				q++;
-			while (q < end && (ccls[*q] & C_DIG));
-		}
-		if (q < end && (*q == 'e' || *q == 'E')) {
-			if (++q == end)
-				goto part;
-			if ((*q == '+' || *q == '-') && ++q == end)
-				goto part;
-			if (!(ccls[*q] & C_DIG))
-				FAIL(JSON_EINVAL, q);
-			do
-				q++;
-			while (q < end && (ccls[*q] & C_DIG));
-		}
+		if ((q = scan_number(p, end, &err, &at)) == NULL)
+			FAIL(err, at);
 		scalar(t, JSON_NUMBER, s, p, q, n, 0);
 		p = q;
 		goto more;
 	case 't':
-		lit = (const unsigned char *)"true";
-		litlen = 4;
-		goto literal;
 	case 'f':
-		lit = (const unsigned char *)"false";
-		litlen = 5;
-		goto literal;
 	case 'n':
-		lit = (const unsigned char *)"null";
-		litlen = 4;
-		goto literal;
+		ALLOC();
+		if ((q = scan_literal(p, end, &type, &err, &at)) == NULL)
+			FAIL(err, at);
+		scalar(t, type, s, p, q, n, 0);
+		p = q;
+		goto more;
 	default:
 		FAIL(JSON_EINVAL, p);
 	}
-
-literal:
-	ALLOC();
-	for (i = 1; i < litlen; i++) {
-		if (p + i == end)
-			goto part;
-		if (p[i] != lit[i])
-			FAIL(JSON_EINVAL, p + i);
-	}
-	scalar(t, *p == 't' ? JSON_TRUE : *p == 'f' ? JSON_FALSE : JSON_NULL,
-	    s, p, p + litlen, n, 0);
-	p += litlen;
-	goto more;
 
 member:
 	/* a key is due: p is past any blanks */
@@ -379,7 +614,7 @@ member:
 	stk[depth - 1].size++;
 	ALLOC();
 	flags = 0;
-	q = scan_string(p + 1, end, &flags, &err, &at);
+	q = string_end(p + 1, end, &flags, &err, &at);
 	if (q == NULL)
 		FAIL(err, at);
 	scalar(t, JSON_STRING, s, p + 1, q, n, flags);

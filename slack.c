@@ -70,8 +70,11 @@ int_member(const char *js, const struct json_tok *tok, int obj,
 /* Members looked for in one pass over an object. */
 struct want {
 	const char	*key;
+	size_t		 len;		/* strlen(key) */
 	int		 idx;		/* the value's token, or -1 */
 };
+
+#define WANT(key)	{ key, sizeof key - 1, -1 }
 
 /*
  * One walk over the members of object obj finds every key of w (the
@@ -95,8 +98,8 @@ pick(const char *js, const struct json_tok *tok, int obj, struct want *w,
 			if (w[k].idx >= 0)
 				continue;
 			if (t->flags & JSON_ESCAPED ? json_eq(js, t, w[k].key) :
-			    strncmp(js + t->start, w[k].key, t->len) == 0 &&
-			    w[k].key[t->len] == '\0') {
+			    t->len == w[k].len &&
+			    memcmp(js + t->start, w[k].key, t->len) == 0) {
 				w[k].idx = i + 1;
 				left--;
 				break;
@@ -111,7 +114,7 @@ static enum slack_kind
 socket_mode(const char *js, const struct json_tok *tok, struct want *w,
     struct slack_msg *m)
 {
-	struct want pw[2] = { { "event", -1 }, { "event_id", -1 } };
+	struct want pw[2] = { WANT("event"), WANT("event_id") };
 	const char *eid;
 	size_t eidlen;
 	long long v;
@@ -230,12 +233,12 @@ slack_read(int proto, const char *msg, size_t len, struct json_tok *tok,
     size_t ntok, struct slack_msg *m)
 {
 	struct want w[] = {
-		[W_TYPE] = { "type", -1 },
-		[W_ID] = { "envelope_id", -1 },
-		[W_PAYLOAD] = { "payload", -1 },
-		[W_RETRY] = { "retry_attempt", -1 },
-		[W_NUM] = { "num_connections", -1 },
-		[W_REASON] = { "reason", -1 },
+		[W_TYPE] = WANT("type"),
+		[W_ID] = WANT("envelope_id"),
+		[W_PAYLOAD] = WANT("payload"),
+		[W_RETRY] = WANT("retry_attempt"),
+		[W_NUM] = WANT("num_connections"),
+		[W_REASON] = WANT("reason"),
 	};
 	int n;
 

@@ -36,12 +36,12 @@ armv6_QEMU	= qemu-arm-static -cpu arm1176
 # MIPS32r2 tuned for the 24Kc, soft float: OpenWrt's mips_24kc and
 # mipsel_24kc; Debian's mips libgcc is hard-float, so built here.
 mipsel_CROSS	= mipsel-linux-gnu-
-mipsel_ARCH	= -march=mips32r2 -mtune=24kc -msoft-float
+mipsel_ARCH	= -march=mips32r2 -mtune=24kc -msoft-float -mno-abicalls
 mipsel_LIBGCC	= source
 mipsel_QEMU	= qemu-mipsel-static -cpu 24Kc
 
 mips_CROSS	= mips-linux-gnu-
-mips_ARCH	= -march=mips32r2 -mtune=24kc -msoft-float
+mips_ARCH	= -march=mips32r2 -mtune=24kc -msoft-float -mno-abicalls
 mips_LIBGCC	= source
 mips_QEMU	= qemu-mips-static -cpu 24Kc
 

@@ -15,6 +15,7 @@
  */
 #include <sys/socket.h>
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
@@ -32,12 +33,35 @@
 #define BUILD_EPOCH	0
 #endif
 
-/* TLS 1.2, ECDHE with AEAD only: what Slack offers, and small. */
-static uint16_t suites[] = {
-	BR_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
-	BR_TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+/*
+ * TLS 1.2, ECDHE with AEAD only: what Slack offers, and small.  One
+ * implementation of each algorithm is linked, chosen here for the target
+ * (BearSSL's br_ssl_engine_set_default_*() would link every one of them
+ * and pick at run time):
+ *
+ * - AES-GCM everywhere: the suite every TLS 1.2 server has.  On x86-64
+ *   with AES-NI and PCLMULQDQ (every x86-64 CPU since about 2011), else
+ *   the constant-time 64-bit code.  Elsewhere BearSSL has no AES
+ *   instructions: constant-time code, 64- or 32-bit.
+ * - ChaCha20-Poly1305 everywhere but x86-64, and offered first there:
+ *   without AES instructions it is several times faster than constant-time
+ *   AES-GCM, which is what a router's CPU feels.  On x86-64 it would only
+ *   help CPUs without AES-NI, so it is left out.
+ * - ECDHE and ECDSA on P-256, P-384, P-521 through BearSSL's generic
+ *   prime-curve code (br_ec_prime_i31); no Curve25519 and no P-256
+ *   specialist: a slower handshake (about a millisecond on a PC) once per
+ *   connection, for 11 KB less code.  Every server offers P-256.
+ * - RSA (signatures in the server's chain or handshake, and the key of
+ *   run --http) through the 31-bit code, whose modular exponentiation
+ *   is the smallest.
+ */
+static const uint16_t suites[] = {
+#ifndef __x86_64__
 	BR_TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
 	BR_TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
+#endif
+	BR_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+	BR_TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
 	BR_TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
 	BR_TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
 };
@@ -204,10 +228,50 @@ tls_clock_check(char *why, size_t len)
 
 /* see tls.h */
 void
+tls_algorithms(br_ssl_engine_context *eng)
+{
+#ifdef __x86_64__
+	const br_block_ctr_class *ctr = br_aes_x86ni_ctr_get_vtable();
+	br_ghash ghash = br_ghash_pclmul_get();
+#endif
+
+	br_ssl_engine_set_versions(eng, BR_TLS12, BR_TLS12);
+	br_ssl_engine_set_suites(eng, suites, sizeof suites / sizeof suites[0]);
+	br_ssl_engine_set_hash(eng, br_sha256_ID, &br_sha256_vtable);
+	br_ssl_engine_set_hash(eng, br_sha384_ID, &br_sha384_vtable);
+	br_ssl_engine_set_prf_sha256(eng, &br_tls12_sha256_prf);
+	br_ssl_engine_set_prf_sha384(eng, &br_tls12_sha384_prf);
+	br_ssl_engine_set_gcm(eng, &br_sslrec_in_gcm_vtable,
+	    &br_sslrec_out_gcm_vtable);
+#ifdef __x86_64__
+	br_ssl_engine_set_aes_ctr(eng, ctr != NULL ? ctr :
+	    &br_aes_ct64_ctr_vtable);
+	br_ssl_engine_set_ghash(eng, ghash != NULL ? ghash : &br_ghash_ctmul64);
+#else
+#if ULONG_MAX > 0xffffffffUL
+	br_ssl_engine_set_aes_ctr(eng, &br_aes_ct64_ctr_vtable);
+	br_ssl_engine_set_ghash(eng, &br_ghash_ctmul64);
+#else
+	br_ssl_engine_set_aes_ctr(eng, &br_aes_ct_ctr_vtable);
+	br_ssl_engine_set_ghash(eng, &br_ghash_ctmul);
+#endif
+	br_ssl_engine_set_chapol(eng, &br_sslrec_in_chapol_vtable,
+	    &br_sslrec_out_chapol_vtable);
+	br_ssl_engine_set_chacha20(eng, &br_chacha20_ct_run);
+#ifdef __SIZEOF_INT128__
+	br_ssl_engine_set_poly1305(eng, &br_poly1305_ctmulq_run);
+#else
+	br_ssl_engine_set_poly1305(eng, &br_poly1305_ctmul_run);
+#endif
+#endif
+	br_ssl_engine_set_ec(eng, &br_ec_prime_i31);
+}
+
+/* see tls.h */
+void
 tls_init(struct tls *t, unsigned char *buf, size_t len, int bidi)
 {
 	br_ssl_engine_context *eng = &t->cc.eng;
-	uint16_t tmp;
 
 	memset(t, 0, sizeof *t);
 	t->fd = -1;
@@ -216,32 +280,17 @@ tls_init(struct tls *t, unsigned char *buf, size_t len, int bidi)
 		ta_list = tls_builtin_ta;
 		ta_count = tls_builtin_ta_count;
 	}
-	/* Without AES instructions (most routers), ChaCha20 is faster. */
-	if (br_aes_x86ni_ctr_get_vtable() == NULL &&
-	    br_aes_pwr8_ctr_get_vtable() == NULL && suites[0] !=
-	    BR_TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256) {
-		tmp = suites[0], suites[0] = suites[2], suites[2] = tmp;
-		tmp = suites[1], suites[1] = suites[3], suites[3] = tmp;
-	}
 	br_ssl_client_zero(&t->cc);
-	br_ssl_engine_set_versions(eng, BR_TLS12, BR_TLS12);
-	br_ssl_engine_set_suites(eng, suites, sizeof suites / sizeof suites[0]);
+	tls_algorithms(eng);
+	br_ssl_engine_set_rsavrfy(eng, &br_rsa_i31_pkcs1_vrfy);
+	br_ssl_engine_set_ecdsa(eng, &br_ecdsa_i31_vrfy_asn1);
 	br_x509_minimal_init(&t->xc, &br_sha256_vtable, ta_list, ta_count);
-	br_ssl_engine_set_hash(eng, br_sha256_ID, &br_sha256_vtable);
-	br_ssl_engine_set_hash(eng, br_sha384_ID, &br_sha384_vtable);
 	br_x509_minimal_set_hash(&t->xc, br_sha256_ID, &br_sha256_vtable);
 	br_x509_minimal_set_hash(&t->xc, br_sha384_ID, &br_sha384_vtable);
 	br_x509_minimal_set_hash(&t->xc, br_sha512_ID, &br_sha512_vtable);
-	br_ssl_engine_set_prf_sha256(eng, &br_tls12_sha256_prf);
-	br_ssl_engine_set_prf_sha384(eng, &br_tls12_sha384_prf);
-	br_ssl_engine_set_default_aes_gcm(eng);
-	br_ssl_engine_set_default_chapol(eng);
-	br_ssl_engine_set_default_ec(eng);
-	br_ssl_engine_set_default_rsavrfy(eng);
-	br_ssl_engine_set_default_ecdsa(eng);
-	br_x509_minimal_set_rsa(&t->xc, br_ssl_engine_get_rsavrfy(eng));
-	br_x509_minimal_set_ecdsa(&t->xc, br_ssl_engine_get_ec(eng),
-	    br_ssl_engine_get_ecdsa(eng));
+	br_x509_minimal_set_rsa(&t->xc, &br_rsa_i31_pkcs1_vrfy);
+	br_x509_minimal_set_ecdsa(&t->xc, &br_ec_prime_i31,
+	    &br_ecdsa_i31_vrfy_asn1);
 	br_ssl_engine_set_x509(eng, &t->xc.vtable);
 	br_ssl_engine_set_buffer(eng, buf, len, bidi);
 }

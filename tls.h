@@ -72,6 +72,12 @@ int	tls_anchors_load(char *what, size_t whatlen, char *err, size_t errlen);
 int	tls_clock_check(char *why, size_t len);
 
 /*
+ * Sets the protocol version, cipher suites and the implementation of each
+ * algorithm on an engine, client (tls_init()) or server (tlsd.c).
+ */
+void	tls_algorithms(br_ssl_engine_context *);
+
+/*
  * Prepares t for use with the I/O buffer buf (len bytes, which must stay
  * valid): BR_SSL_BUFSIZE_BIDI for full duplex, BR_SSL_BUFSIZE_MONO when
  * requests and responses alternate.  Call once per struct.

@@ -29,16 +29,6 @@
 
 #define PUMP_RECV	8	/* recv() calls in one pump */
 
-/* TLS 1.2, ECDHE with AEAD only, as the client (tls.c). */
-static const uint16_t suites[] = {
-	BR_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
-	BR_TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
-	BR_TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
-	BR_TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
-	BR_TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
-	BR_TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
-};
-
 struct certset {
 	br_x509_certificate	 chain[TLSD_CHAIN_MAX];
 	size_t			 n;
@@ -233,7 +223,7 @@ key_matches(const br_skey_decoder_context *kd, const br_x509_pkey *pk)
 		if (pk->key_type != BR_KEYTYPE_RSA || (rsa->n_bitlen + 7) / 8 >
 		    sizeof buf)
 			return 0;
-		n = br_rsa_compute_modulus_get_default()(buf, rsa);
+		n = br_rsa_i31_compute_modulus(buf, rsa);
 		return n > 0 && same_number(buf, n, pk->key.rsa.n,
 		    pk->key.rsa.nlen);
 	case BR_KEYTYPE_EC:
@@ -241,7 +231,7 @@ key_matches(const br_skey_decoder_context *kd, const br_x509_pkey *pk)
 		if (pk->key_type != BR_KEYTYPE_EC ||
 		    pk->key.ec.curve != ec->curve)
 			return 0;
-		n = br_ec_compute_pub(br_ec_get_default(), &pub, buf, ec);
+		n = br_ec_compute_pub(&br_ec_prime_i31, &pub, buf, ec);
 		return n > 0 && n == pk->key.ec.qlen &&
 		    memcmp(buf, pk->key.ec.q, n) == 0;
 	}
@@ -409,26 +399,16 @@ tlsd_start(struct tlsd *t, int fd, unsigned char *buf, size_t len)
 	}
 	s = &sets[current];
 	br_ssl_server_zero(&t->sc);
-	br_ssl_engine_set_versions(eng, BR_TLS12, BR_TLS12);
-	br_ssl_engine_set_suites(eng, suites, sizeof suites / sizeof suites[0]);
-	br_ssl_engine_set_hash(eng, br_sha256_ID, &br_sha256_vtable);
-	br_ssl_engine_set_hash(eng, br_sha384_ID, &br_sha384_vtable);
-	br_ssl_engine_set_prf_sha256(eng, &br_tls12_sha256_prf);
-	br_ssl_engine_set_prf_sha384(eng, &br_tls12_sha384_prf);
-	br_ssl_engine_set_default_aes_gcm(eng);
-	br_ssl_engine_set_default_chapol(eng);
-	br_ssl_engine_set_default_ec(eng);
+	tls_algorithms(eng);	/* the client's choices (tls.c) */
 	br_ssl_engine_add_flags(eng, BR_OPT_NO_RENEGOTIATION);
 	if (br_skey_decoder_key_type(&s->key) == BR_KEYTYPE_RSA)
 		br_ssl_server_set_single_rsa(&t->sc, s->chain, s->n,
 		    br_skey_decoder_get_rsa(&s->key), BR_KEYTYPE_SIGN,
-		    br_rsa_private_get_default(),
-		    br_rsa_pkcs1_sign_get_default());
+		    &br_rsa_i31_private, &br_rsa_i31_pkcs1_sign);
 	else
 		br_ssl_server_set_single_ec(&t->sc, s->chain, s->n,
 		    br_skey_decoder_get_ec(&s->key), BR_KEYTYPE_SIGN,
-		    BR_KEYTYPE_EC, br_ec_get_default(),
-		    br_ecdsa_sign_asn1_get_default());
+		    BR_KEYTYPE_EC, &br_ec_prime_i31, &br_ecdsa_i31_sign_asn1);
 	br_ssl_engine_set_buffer(eng, buf, len, 0);
 	/* Our own seed, as for the client (tls.c). */
 	if (random_bytes(seed, sizeof seed) == 0)
