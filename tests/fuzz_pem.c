@@ -13,7 +13,14 @@
  * TA_MAX or the arena; a failed certificate costing nothing.  An input
  * whose length is a multiple of 8 is also loaded from a file (one regular
  * file, written again each time) and must give the same set: not every
- * input, since BearSSL's PEM decoder takes most of the time of a run.
+ * input, to keep the runs fast.
+ *
+ * ta.c reads PEM itself; BearSSL's own PEM decoder is the reference.  A
+ * text it reads without error, ending outside any object, must load the
+ * same anchors as its certificates' DER, decoded by BearSSL and wrapped
+ * again into plain PEM; a text it refuses must be refused.  Texts with
+ * a carriage return are left out: in a BEGIN line, BearSSL leaves a hole
+ * in the name where ta.c drops it (ta.c, pem_feed()).
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -32,7 +39,8 @@
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
 static struct ta_set	set, again;
-static char		pem[PEM_MAX];
+static char		pem[PEM_MAX], canon[4 * PEM_MAX];
+static struct ta_set	ref;
 
 static int
 inside(const struct ta_set *s, size_t from, const void *p, size_t n)
@@ -146,6 +154,73 @@ prepare(struct ta_set *s, uint8_t b)
 		s->used = TA_ARENA - 64 * (size_t)(b >> 3);
 }
 
+struct der {
+	unsigned char	 buf[PEM_MAX];
+	size_t		 n;
+	int		 over;
+};
+
+static void
+der_add(void *ctx, const void *p, size_t n)
+{
+	struct der *d = ctx;
+
+	if (n > sizeof d->buf - d->n) {
+		d->over = 1;
+		return;
+	}
+	memcpy(d->buf + d->n, p, n);
+	d->n += n;
+}
+
+/*
+ * The certificates of text as BearSSL's PEM decoder reads them, each
+ * wrapped again by tu_pem() into canon: its length, or -1 when the
+ * decoder refuses the text, -2 when the text ends inside an object (or
+ * does not fit here).
+ */
+static long
+reference(const char *text, size_t n)
+{
+	static br_pem_decoder_context pc;
+	static struct der d;
+	const char *name;
+	size_t off = 0, k = 0, w;
+	int in = 0, cert = 0;
+
+	br_pem_decoder_init(&pc);
+	/* As ta.c, the last line need not end. */
+	while (off <= n) {
+		if (off == n)
+			w = br_pem_decoder_push(&pc, "\n", 1), off += w ? w : 1;
+		else
+			off += br_pem_decoder_push(&pc, text + off, n - off);
+		switch (br_pem_decoder_event(&pc)) {
+		case BR_PEM_BEGIN_OBJ:
+			name = br_pem_decoder_name(&pc);
+			cert = strcmp(name, "CERTIFICATE") == 0 ||
+			    strcmp(name, "X509 CERTIFICATE") == 0;
+			d.n = 0;
+			d.over = 0;
+			br_pem_decoder_setdest(&pc, cert ? der_add : NULL, &d);
+			in = 1;
+			break;
+		case BR_PEM_END_OBJ:
+			in = 0;
+			if (!cert)
+				break;
+			if (d.over || (w = tu_pem("CERTIFICATE", d.buf, d.n,
+			    canon + k, sizeof canon - k)) == 0)
+				return -2;
+			k += w;
+			break;
+		case BR_PEM_ERROR:
+			return -1;
+		}
+	}
+	return in ? -2 : (long)k;
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -176,6 +251,21 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    strlen(err) > 6);
 	} else
 		ASSERT((size_t)rc == set.n - n0);
+
+	if (!(data[0] & 1) && memchr(text, '\r', n) == NULL) {
+		long k = reference(text, n);
+
+		if (k == -1)
+			ASSERT(rc == -1);
+		else if (k >= 0) {
+			prepare(&ref, data[0]);
+			rc2 = ta_load_pem(&ref, "fuzz", canon, (size_t)k, err2,
+			    sizeof err2);
+			ASSERT(rc2 == rc);
+			if (rc >= 0)
+				same(&set, &ref, n0, used0);
+		}
+	}
 
 	if (size % 8 != 0)
 		return 0;

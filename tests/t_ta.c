@@ -258,6 +258,66 @@ t_limits(void)
 	CHECK_EQ(set.used, TA_ARENA);
 }
 
+/* A copy of text[0..n) in text2 with each "\n" made "\r\n": its length. */
+static size_t
+crlf(size_t n)
+{
+	size_t i, k = 0;
+
+	for (i = 0; i < n && k + 2 < sizeof text2; i++) {
+		if (text[i] == '\n')
+			text2[k++] = '\r';
+		text2[k++] = text[i];
+	}
+	return k;
+}
+
+/* Forms of PEM BearSSL's decoder reads, and some it refuses. */
+static void
+t_pem_forms(void)
+{
+	static const char *const bad[] = {
+		"-----BEGIN CERTIFICATE-----\n=AAA\n-----END CERTIFICATE-----\n",
+		"-----BEGIN CERTIFICATE-----\nA===\n-----END CERTIFICATE-----\n",
+		"-----BEGIN CERTIFICATE-----\nAA==AAAA\n-----END CERTIFICATE-----\n",
+		"-----BEGIN CERTIFICATE-----\nAA==\nAAAA\n-----END CERTIFICATE-----\n",
+		"-----BEGIN CERTIFICATE-----\nAB==\n-----END CERTIFICATE-----\n",
+		"-----BEGIN CERTIFICATE-----\nAAA\nA\n-----END CERTIFICATE-----\n",
+		"-----BEGIN CERTIFICATE-----\n -----END CERTIFICATE-----\n",
+		"-----BEGIN CERTIFICATE-----\nAAAA\n-----END\n",
+	};
+	size_t n, i, k;
+
+	ta_reset(&other);
+	CHECK_EQ(ta_load_file(&other, EC_ROOT, err, sizeof err), 1);
+
+	/* Windows line ends. */
+	n = slurp(EC_ROOT, text, sizeof text);
+	ta_reset(&set);
+	CHECK_EQ(load(text2, crlf(n)), 1);
+	CHECK(same(&set, &other));
+
+	/* Lower case, blanks inside quartets, a BEGIN line with no name. */
+	k = strlen(strcpy(text2, "-----BEGIN \n"));
+	for (i = 0; i < n; i++) {
+		if (text[i] >= 'A' && text[i] <= 'Z' && i < 28)
+			text2[k++] = (char)(text[i] + 32);
+		else
+			text2[k++] = text[i];
+		if (i % 7 == 3 && i > 28 && i + 27 < n && text[i] != '\n')
+			text2[k++] = i % 2 ? ' ' : '\t';
+	}
+	ta_reset(&set);
+	CHECK_EQ(load(text2, k), 1);
+	CHECK(same(&set, &other));
+
+	for (i = 0; i < nitems(bad); i++) {
+		ta_reset(&set);
+		if (!CHECK_EQ(load(bad[i], strlen(bad[i])), -1))
+			fprintf(stderr, "  bad[%zu] was read\n", i);
+	}
+}
+
 /* A file is read in pieces: a certificate across them is the same. */
 static void
 t_file_pieces(void)
@@ -296,6 +356,7 @@ main(int argc, char **argv)
 		{ "cut_short", t_cut_short },
 		{ "limits", t_limits },
 		{ "file_pieces", t_file_pieces },
+		{ "pem_forms", t_pem_forms },
 	};
 
 	return t_run(cases, nitems(cases), argc, argv);
