@@ -122,6 +122,8 @@ struct sock {
 	long long	 rtm_id;	/* RTM: last message id used */
 	size_t		 held;		/* not a state: bytes of a message
 					   waiting in msg for FIFO room */
+	int		 stale;		/* begun with the tokens a SIGHUP
+					   replaced: replaced once live */
 	struct conn	 c;
 	struct http_resp resp;		/* the answer to the handshake */
 	struct ws	 ws;
@@ -248,6 +250,7 @@ drop(struct sock *s)
 	conn_reset(&s->c);
 	become(s, SOCK_FREE);
 	s->held = 0;
+	s->stale = 0;
 	s->t_part = 0;
 	explicit_bzero(s->url, sizeof s->url);
 }
@@ -629,6 +632,25 @@ disconnect(struct sock *s, const struct slack_msg *m, int64_t now)
 		become(s, SOCK_RETIRING);
 }
 
+/*
+ * A connection begun before a SIGHUP, with the tokens it replaced, is
+ * live: it is replaced as a live one would have been then.
+ */
+static void
+replace_stale(struct sock *s, int64_t now)
+{
+	if (!s->stale)
+		return;
+	s->stale = 0;
+	log_msg(LOG_INFO, "connection %d was begun before SIGHUP; replacing "
+	    "it", s->num);
+	if (run.o.proto == SLACK_RTM || run.single)
+		start_close(s, WS_CLOSE_NORMAL, now);
+	else
+		become(s, SOCK_RETIRING);
+	run.t_next = now;
+}
+
 /* An event: into the FIFO, once.  -1: no room, hold it. */
 static int
 event(struct sock *s, const struct slack_msg *m, int64_t now)
@@ -696,6 +718,7 @@ message(struct sock *s, const unsigned char *data, size_t len, int64_t now)
 		notify_ready("connected (%s, connection %d)", mode_name(),
 		    s->num);
 		retire_others(s, now);
+		replace_stale(s, now);
 		break;
 	case SLACK_ACK_ONLY:
 		log_msg(LOG_DEBUG, "connection %d: %.*s", s->num,
@@ -1139,12 +1162,14 @@ reload(int64_t now)
 	run.t_next = now;
 	run.said[0] = '\0';
 	for (i = 0; i < NSOCK; i++) {
-		if (!live(&socks[i]))
+		if (socks[i].state == SOCK_FREE || socks[i].state > SOCK_LIVE)
 			continue;
 		any = 1;
-		if (run.o.proto == SLACK_RTM || run.single)
+		if (socks[i].state < SOCK_LIVE)
+			socks[i].stale = 1;	/* see replace_stale() */
+		else if (run.o.proto == SLACK_RTM || run.single)
 			start_close(&socks[i], WS_CLOSE_NORMAL, now);
-		else if (socks[i].state == SOCK_LIVE)
+		else
 			become(&socks[i], SOCK_RETIRING);
 	}
 	if (!any)

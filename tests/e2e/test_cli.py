@@ -155,6 +155,34 @@ def sighup_reloads_tokens_and_replaces_the_connection():
 
 
 @test(timeout=40)
+def sighup_while_connecting_replaces_that_connection_too():
+    """A SIGHUP between the WebSocket handshake and hello: the connection
+    made with the old tokens is replaced once it is live."""
+    new = "xoxb-1111-2222-rotatedtoken0"
+    si = hk.standin(bot_tokens=(lib.BOT_TOKEN, new))
+    si.set_options(hello_delay=1.5)
+    d = hk.tmpdir()
+    tf = os.path.join(d, "token")
+    with open(tf, "w") as f:
+        f.write(lib.BOT_TOKEN + "\n")
+    bot = hk.run(si, [], env={"SLACK_BOT_TOKEN": None,
+                              "SLACK_TOKEN_FILE": tf}, wait=False)
+    ok(si.wait(lambda: len(si.ws_connections()) >= 1, 10), "no upgrade")
+    eq(si.ws_connections()[0]["hello"], None, "hello already sent")
+    with open(tf + ".tmp", "w") as f:
+        f.write(new + "\n")
+    os.rename(tf + ".tmp", tf)
+    bot.signal(signal.SIGHUP)
+    bot.expect_stderr(r"SIGHUP: token files and trusted roots read again", 5)
+    si.wait_ws(2, timeout=10)
+    bot.expect_stderr(r"connection 2 is live; closing connection 1", 10)
+    eq([q["token"] for q in si.requests("auth.test")], [lib.BOT_TOKEN, new])
+    si.sm_events(1)
+    bot.readline(5)
+    ok(bot.alive(), "still running")
+
+
+@test(timeout=40)
 def sighup_with_a_bad_token_file_goes_on():
     si = hk.standin()
     d = hk.tmpdir()
