@@ -101,10 +101,13 @@ E	= $(if $(V),@:,@printf '  %-7s %s\n')
 
 all: $(BIN)
 
-$(BIN): $(PROGOBJ) $(B)/lib.a
-	$(E) LD $@
-	$(Q)$(CC) $(LDFLAGS) -s -o $@ $(PROGOBJ) $(B)/lib.a
-	@ls -l $@ | awk '{ print "$@ ($(TARGET)): " $$5 " bytes" }'
+# The link also writes its map: where each byte went, before stripping
+# (scripts/memtable, scripts/sizes).
+$(BIN) $(B)/slackbot.map &: $(PROGOBJ) $(B)/lib.a
+	$(E) LD $(BIN)
+	$(Q)$(CC) $(LDFLAGS) -s -Wl,-Map,$(B)/slackbot.map -o $(BIN) \
+	    $(PROGOBJ) $(B)/lib.a
+	@ls -l $(BIN) | awk '{ print "$(BIN) ($(TARGET)): " $$5 " bytes" }'
 
 $(B)/lib.a: $(MUSLOBJ)
 	$(E) AR $@
