@@ -10,6 +10,7 @@
 #   make fuzz-long  10 million executions of each, two at a time (40 min)
 #   make corpus     the fuzz targets' seeds again, from the unit tests
 #   make bench      benchmarks (throughput, sizes)
+#   make memtable   README.md's memory table, from the link
 #   make clean      (make distclean: also the fetched sources and libraries)
 #
 # Three builds of the same sources: musl (the product and its unit tests),
@@ -101,10 +102,13 @@ E	= $(if $(V),@:,@printf '  %-7s %s\n')
 
 all: $(BIN)
 
-$(BIN): $(PROGOBJ) $(B)/lib.a
-	$(E) LD $@
-	$(Q)$(CC) $(LDFLAGS) -s -o $@ $(PROGOBJ) $(B)/lib.a
-	@ls -l $@ | awk '{ print "$@ ($(TARGET)): " $$5 " bytes" }'
+# The link also writes its map: where each byte went, before stripping
+# (scripts/memtable, scripts/sizes).
+$(BIN) $(B)/slackbot.map &: $(PROGOBJ) $(B)/lib.a
+	$(E) LD $(BIN)
+	$(Q)$(CC) $(LDFLAGS) -s -Wl,-Map,$(B)/slackbot.map -o $(BIN) \
+	    $(PROGOBJ) $(B)/lib.a
+	@ls -l $(BIN) | awk '{ print "$(BIN) ($(TARGET)): " $$5 " bytes" }'
 
 $(B)/lib.a: $(MUSLOBJ)
 	$(E) AR $@
@@ -297,6 +301,12 @@ bench: deps-install
 	    build/flood build/hflood
 	@tests/bench $(BENCH_RUNS)
 
+# README.md's memory table again, from the x86_64 link's map (its test is
+# in tests/e2e/test_readme.py).
+memtable:
+	@$(MAKE) --no-print-directory TARGET=x86_64 build/musl/slackbot.map
+	@scripts/memtable -w README.md build/musl/slackbot.map
+
 # The soak test: 1000 refreshes and 1000 TCP resets under one stream of
 # events, then no event lost or doubled, descriptors and RSS flat (several
 # minutes; not part of make test).
@@ -334,7 +344,7 @@ distclean:
 	rm -rf build slackbot dist
 
 .PHONY: all deps-install test test-cross cross-bins dist install uninstall \
-	fuzz fuzz-long corpus bench demo clean distclean FORCE
+	fuzz fuzz-long corpus bench memtable demo clean distclean FORCE
 .SECONDARY:
 
 -include $(wildcard $(B)/*.d build/asan/*.d build/fuzz/*.d)

@@ -2,8 +2,9 @@
  * config.h: every fixed size in slackbot, in one place.
  *
  * slackbot allocates nothing at run time: each buffer below is a static
- * array whose size is known when the binary is built.  The README's memory
- * table is computed from these numbers; change them here and nowhere else.
+ * array whose size is known when the binary is built; change them here and
+ * nowhere else.  README.md's memory table (make memtable) names them, with
+ * the bytes each buffer takes in the link.
  */
 #ifndef CONFIG_H
 #define CONFIG_H

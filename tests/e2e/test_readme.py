@@ -4,10 +4,12 @@ describe.  Every command and option `slackbot --help` knows is in the
 README; the Layout table names every source file there is and no other;
 the packages it says make test installs are those of scripts/setup; the
 unit tests it describes exist; the signals it lists are those sig.c
-catches; the JSON test data is where the Makefile reads it.  (The sizes
-and the memory table are written by tools and checked where they are
+catches; the JSON test data is where the Makefile reads it; the memory
+table is what scripts/memtable makes of this build's linker map.  (The
+targets' sizes are written by make dist and checked where they are
 made.)"""
 
+import difflib
 import os
 import re
 import subprocess
@@ -114,6 +116,23 @@ def the_signals_are_those_sig_c_catches():
     run = section(readme(), "What `run` does")
     for s in sorted(caught) + ["SIGPIPE"]:
         ok(s in run, "%s not in README.md" % s)
+
+
+@test
+def the_memory_table_is_that_of_this_build():
+    mapfile = ROOT / "build" / "musl" / "slackbot.map"
+    ok(mapfile.exists(), "no %s (the link of ./slackbot writes it)" % mapfile)
+    r = subprocess.run([str(ROOT / "scripts" / "memtable"), str(mapfile)],
+                       capture_output=True, text=True)
+    eq(r.returncode, 0, r.stderr)
+    m = re.search(r"^<!-- memtable begin[^\n]*-->\n(.*?)^<!-- memtable end "
+                  r"-->$", section(readme(), "Memory"), re.M | re.S)
+    ok(m, "no memtable markers in README.md's Memory")
+    diff = list(difflib.unified_diff(m.group(1).splitlines(),
+                                     r.stdout.splitlines(), "README.md",
+                                     "scripts/memtable", lineterm="", n=0))
+    ok(not diff, "README.md's memory table is not this build's (make "
+       "memtable writes it):\n" + "\n".join(diff))
 
 
 lib.run_all()
