@@ -76,7 +76,9 @@ static unsigned char	cert_der[TA_CERT_MAX];
  *    each element inside the one holding it, and nothing after the last
  *    element of a structure (after the certificate either).
  *  - The version: none (v1), or [0] holding exactly an INTEGER of value
- *    0, 1 or 2 (leading zero bytes allowed).  A serial number that is a
+ *    0, 1 or 2 (leading zero bytes allowed; and, as BearSSL's signed
+ *    32-bit arithmetic has it, some values of 2^31 and more, spelt with a
+ *    leading zero byte, see ta_cert_decode()).  A serial number that is a
  *    primitive INTEGER, its value not read.  The signature algorithm and
  *    the issuer: SEQUENCEs, not read.
  *  - The validity: a SEQUENCE of exactly two UTCTime or GeneralizedTime
@@ -335,7 +337,7 @@ int
 ta_cert_decode(struct ta_cert *c, unsigned char *buf, size_t len)
 {
 	struct der d, cert, tbs, e, v;
-	unsigned ver;
+	uint32_t ver;
 	int t;
 
 	memset(c, 0, sizeof *c);
@@ -348,14 +350,22 @@ ta_cert_decode(struct ta_cert *c, unsigned char *buf, size_t len)
 	    der_open(&cert, 0x30, &tbs) < 0)
 		return -1;
 	if ((t = der_tag(&tbs)) >= 0 && (t & 0xdf) == 0x80) {
-		/* [0] version: INTEGER 0 to 2 */
+		/*
+		 * [0] version: an INTEGER of 0 to 2, as BearSSL reads it:
+		 * in 32 bits, refusing more bytes once the value reaches
+		 * 0xffffff, its comparisons signed.  A value that comes to
+		 * 2^31 or more is negative there, and passes.
+		 */
 		if (t != 0xa0 || der_value(&tbs, &e) < 0 ||
 		    der_open(&e, 0x02, &v) < 0 || e.p != e.end ||
-		    v.p == v.end)
+		    v.p == v.end || *v.p >= 0x80)
 			return -1;
-		for (ver = 0; v.p < v.end && ver <= 2; v.p++)
-			ver = ver << 8 | *v.p;
-		if (ver > 2)
+		for (ver = 0; v.p < v.end; v.p++) {
+			if (ver >= 0xffffff && ver < 0x80000000)
+				return -1;
+			ver = ver << 8 | *v.p;	/* mod 2^32 */
+		}
+		if (ver > 2 && ver < 0x80000000)
 			return -1;
 		t = der_tag(&tbs);
 	}

@@ -526,6 +526,19 @@ static const struct {
 	    NAME DATES NAME EC_KEY CAX), CA },
 	{ "version 0x0102", CERT("a0{02 02 01 02} " SER ECDSA NAME DATES NAME
 	    EC_KEY CAX), NO },
+	/* BearSSL's 32-bit signed reading of the version, in ta.c too. */
+	{ "version 2^31", CERT("a0{02 05 00 80 00 00 00} " SER ECDSA NAME
+	    DATES NAME EC_KEY CAX), CA },
+	{ "version 2^32 - 257", CERT("a0{02 05 00 ff ff fe ff} " SER ECDSA
+	    NAME DATES NAME EC_KEY CAX), CA },
+	{ "version 2^31 - 1", CERT("a0{02 04 7f ff ff ff} " SER ECDSA NAME
+	    DATES NAME EC_KEY CAX), NO },
+	{ "version 2^24 - 1, a byte more", CERT("a0{02 05 00 ff ff ff 00} "
+	    SER ECDSA NAME DATES NAME EC_KEY CAX), NO },
+	{ "version 2^39, wrapped to 0", CERT("a0{02 06 00 80 00 00 00 00} "
+	    SER ECDSA NAME DATES NAME EC_KEY CAX), CA },
+	{ "version 2^32 + 2, a byte too many", CERT("a0{02 06 00 01 00 00 00 "
+	    "02} " SER ECDSA NAME DATES NAME EC_KEY CAX), NO },
 	{ "version negative", CERT("a0{02 01 ff} " SER ECDSA NAME DATES NAME
 	    EC_KEY CAX), NO },
 	{ "version empty", CERT("a0{02 00} " SER ECDSA NAME DATES NAME EC_KEY
