@@ -7,6 +7,7 @@
  * held to what BearSSL's X.509 decoder makes of it (tests/x509ref.h),
  * but for the differences ta.c chooses.
  */
+#include <ctype.h>
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -403,7 +404,9 @@ der_text(const char *s, unsigned char *out, size_t cap)
 			if (*s == '\0')
 				return 0;
 		} else {
-			if (sscanf(s, "%2x", &v) != 1 || s[1] == '\0')
+			if (!isxdigit((unsigned char)s[0]) ||
+			    !isxdigit((unsigned char)s[1]) ||
+			    sscanf(s, "%2x", &v) != 1)
 				return 0;
 			s++;
 			rep = 1;
