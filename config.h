@@ -45,6 +45,13 @@
 #define TA_ARENA		(128 * 1024)
 #define TA_FILE_MAX		(4 * 1024 * 1024)	/* a bundle file; Debian's
 							   is 220 KB */
+/*
+ * One certificate's DER, held whole while it is read (a static buffer of
+ * ta.c); a longer one is skipped.  Debian's largest root is 2,007 bytes:
+ * a root carries one key, which BearSSL takes only up to 520 bytes, and
+ * one signature.
+ */
+#define TA_CERT_MAX		(8 * 1024)
 
 /*
  * One read from a socket; TLS records are fed to BearSSL from here.  64

@@ -4,14 +4,15 @@
  * The file is read in small pieces; the PEM text is decoded here in one
  * pass (pem_feed(), a byte-at-a-time state machine that reads PEM exactly
  * as BearSSL's decoder does, codec/pemdec.t0, at a small fraction of its
- * cost) and the DER pushed straight into BearSSL's X.509 decoder: no
- * certificate is ever held whole.  The subject DN arrives through a
- * callback and is appended to the arena; at the end of each certificate
- * its public key is copied there too, because the decoder's copy is
- * overwritten by the next certificate.
+ * cost) and the DER of a certificate gathered in cert_der[], at most
+ * TA_CERT_MAX bytes.  At its END line, ta_cert_decode() walks it for the
+ * subject name, the key and the CA flag, as BearSSL's X.509 decoder
+ * would give them (see "The certificate walk" below), and these alone
+ * are copied into the arena.
  *
- * Invariant: ta[0..n) point only into arena[0..used), and a certificate
- * that fails half way leaves n and used as they were before it.
+ * Invariant: ta[0..n) point only into arena[0..used); a certificate
+ * takes arena space only once it is whole, read and known to fit, so
+ * one that fails leaves n and used as they were before it.
  */
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -41,9 +42,7 @@ enum pem_state {
 
 struct loader {
 	struct ta_set		*set;
-	br_x509_decoder_context	 dc;
-	size_t			 mark;	/* arena use before this certificate */
-	int			 overflow;
+	size_t			 nder;	/* DER bytes of the object so far */
 	int			 in_cert; /* inside a CERTIFICATE object */
 	/* The PEM reader. */
 	enum pem_state		 st;
@@ -54,108 +53,402 @@ struct loader {
 	int			 pad;	/* P_PADWS: output bytes of the last quartet */
 	uint32_t		 acc;	/* bits of the quartet; P_NAME: bytes */
 	char			 name[128];
-	unsigned char		 out[256];
-	size_t			 nout;
 };
 
-/* Arena space for n bytes, or NULL (and the overflow flag) when full. */
-static unsigned char *
-arena_take(struct loader *l, size_t n)
-{
-	struct ta_set *s = l->set;
-	unsigned char *p;
+/*
+ * The certificate being read: static, as loading is done once at
+ * start-up and the stack may be small.  Bytes past TA_CERT_MAX are
+ * counted in nder, not kept.
+ */
+static unsigned char	cert_der[TA_CERT_MAX];
 
-	if (n > sizeof s->arena - s->used) {
-		l->overflow = 1;
-		return NULL;
+/*
+ * The certificate walk.  BearSSL's X.509 decoder (src/x509/x509_decoder.t0
+ * and asn1.t0) runs a T0 program over every byte of a certificate; for a
+ * system bundle that was nearly all the time spent at start-up.  This
+ * walk jumps over what an anchor does not need, by its length, and reads
+ * the rest as that decoder reads it, to the same end: what it refuses is
+ * what the decoder refuses, and what it gives is what the decoder gives.
+ *
+ * What it reads and requires, as the decoder does:
+ *  - Tags of one byte, of the universal or context class; definite
+ *    lengths, long forms with leading zeros included, up to 2^31 - 1;
+ *    each element inside the one holding it, and nothing after the last
+ *    element of a structure (after the certificate either).
+ *  - The version: none (v1), or [0] holding exactly an INTEGER of value
+ *    0, 1 or 2 (leading zero bytes allowed; and, as BearSSL's signed
+ *    32-bit arithmetic has it, some values of 2^31 and more, spelt with a
+ *    leading zero byte, see ta_cert_decode()).  A serial number that is a
+ *    primitive INTEGER, its value not read.  The signature algorithm and
+ *    the issuer: SEQUENCEs, not read.
+ *  - The validity: a SEQUENCE of exactly two UTCTime or GeneralizedTime
+ *    values (years 1950 to 2049 for UTCTime), each YYMMDDhhmmss or
+ *    YYYYMMDDhhmmss with a real day of the month, hours to 23, minutes to
+ *    59, seconds to 60, then '.' and any digits (for either type), then
+ *    'Z' and the end.  The day counts are BearSSL's (tlsd.c uses them).
+ *  - The subject: a SEQUENCE, not read; the name is its whole encoding,
+ *    tag and length as written, the bytes the decoder passes to its DN
+ *    callback.
+ *  - The key: rsaEncryption, its parameters not read, and a BIT STRING
+ *    with no unused bits holding exactly a SEQUENCE of exactly two
+ *    non-negative INTEGERs; or id-ecPublicKey with exactly a named curve,
+ *    P-256, P-384 or P-521 (BR_EC_secp256r1 and so on), and a BIT STRING
+ *    with no unused bits holding the point, not checked.  Numbers lose
+ *    their leading zero bytes; together, or the point alone, they take at
+ *    most BR_X509_BUFSIZE_KEY (520) bytes.  Any other algorithm or curve,
+ *    or an OID over 255 bytes here, refuses the certificate.
+ *  - Then, in this order and each at most once, [1] and [2] (either
+ *    form, skipped) and [3] constructed, holding exactly a SEQUENCE of
+ *    extensions: each a SEQUENCE of an OID, an optional BOOLEAN (of one
+ *    byte, any value), and an OCTET STRING, and nothing else.  The value
+ *    of basicConstraints must be exactly a SEQUENCE; if its first element
+ *    is a BOOLEAN (one byte, non-zero for TRUE), that says isCA, and the
+ *    rest of it is not read.  Other extensions are not read.  isCA is the
+ *    word of the last basicConstraints with a BOOLEAN, FALSE without one,
+ *    whatever the version.
+ *  - The signature algorithm: a SEQUENCE whose first element is an OID,
+ *    the rest not read.  The signature: a BIT STRING with no unused bits.
+ *
+ * Where it differs, on purpose: a key with an empty modulus, exponent or
+ * point, which the decoder gives as it is, is refused here (no anchor
+ * can use it); and ta.c skips a certificate over TA_CERT_MAX bytes.
+ * tests/fuzz_pem.c holds the walk to BearSSL's decoder, modulo these.
+ */
+
+/* An element being read: bytes [p, end). */
+struct der {
+	unsigned char	*p, *end;
+};
+
+#define DER_END	(-1)	/* der_tag(): nothing left */
+#define DER_BAD	(-2)	/* der_tag(): a tag BearSSL does not read */
+
+/*
+ * The next tag byte.  BearSSL reads only tags of one byte, of the
+ * universal or context-specific class.
+ */
+static int
+der_tag(struct der *d)
+{
+	unsigned t;
+
+	if (d->p == d->end)
+		return DER_END;
+	t = *d->p++;
+	if ((t & 0x40) || (t & 0x1f) == 0x1f)
+		return DER_BAD;
+	return (int)t;
+}
+
+/* The length after a tag: the value becomes e, d moves past it. */
+static int
+der_value(struct der *d, struct der *e)
+{
+	size_t len, n;
+
+	if (d->p == d->end || *d->p == 0x80)	/* indefinite */
+		return -1;
+	len = *d->p++;
+	if (len & 0x80)
+		for (n = len & 0x7f, len = 0; n > 0; n--) {
+			if (d->p == d->end || len > 0x7fffff)
+				return -1;
+			len = len << 8 | *d->p++;
+		}
+	if (len > (size_t)(d->end - d->p))
+		return -1;
+	e->p = d->p;
+	e->end = d->p + len;
+	d->p = e->end;
+	return 0;
+}
+
+/* The next element, of tag byte t, as e. */
+static int
+der_open(struct der *d, unsigned t, struct der *e)
+{
+	if (d->p == d->end || *d->p != t)
+		return -1;
+	d->p++;
+	return der_value(d, e);
+}
+
+/* The content of a BIT STRING with no unused bits, as e. */
+static int
+der_bits(struct der *d, struct der *e)
+{
+	if (der_open(d, 0x03, e) < 0 || e->p == e->end || *e->p != 0)
+		return -1;
+	e->p++;
+	return 0;
+}
+
+/* A non-negative INTEGER without its leading zero bytes. */
+static int
+der_uint(struct der *d, unsigned char **v, size_t *len)
+{
+	struct der e;
+
+	if (der_open(d, 0x02, &e) < 0 || e.p == e.end || *e.p >= 0x80)
+		return -1;
+	while (e.p < e.end && *e.p == 0)
+		e.p++;
+	*v = e.p;
+	*len = (size_t)(e.end - e.p);
+	return 0;
+}
+
+/* A UTCTime or GeneralizedTime: its day, counted as BearSSL counts. */
+static int
+der_date(struct der *d, uint32_t *days)
+{
+	/* Days before each month of a common year, and in it. */
+	static const uint16_t before[13] = { 0, 31, 59, 90, 120, 151, 181,
+	    212, 243, 273, 304, 334, 365 };
+	/* The largest month, day, hour, minute and second. */
+	static const unsigned char max[5] = { 12, 31, 23, 59, 60 };
+	struct der e;
+	unsigned v[7], *f, i, n, y, leap;
+	int t;
+
+	if (((t = der_tag(d)) != 0x17 && t != 0x18) || der_value(d, &e) < 0)
+		return -1;
+	/* Two or four digits of year, then two for each of the rest. */
+	n = t == 0x18 ? 7 : 6;
+	for (i = 0; i < n; i++, e.p += 2) {
+		if (e.end - e.p < 2 || e.p[0] < '0' || e.p[0] > '9' ||
+		    e.p[1] < '0' || e.p[1] > '9')
+			return -1;
+		v[i] = (unsigned)(e.p[0] - '0') * 10 + (unsigned)(e.p[1] - '0');
 	}
-	p = s->arena + s->used;
+	if (t == 0x18)
+		y = v[0] * 100 + v[1];
+	else
+		y = v[0] + (v[0] < 50 ? 2000 : 1900);
+	leap = y % 4 == 0 && (y % 100 != 0 || y % 400 == 0);
+	f = v + n - 5;
+	for (i = 0; i < 5; i++)
+		if (f[i] > max[i])
+			return -1;
+	if (f[0] == 0 || f[1] == 0 || f[1] > (unsigned)(before[f[0]] -
+	    before[f[0] - 1]) + (f[0] == 2 && leap))
+		return -1;
+	/* Then a fraction of a second, of any type, and the zone: 'Z'. */
+	if (e.p < e.end && *e.p == '.')
+		for (e.p++; e.p < e.end && *e.p >= '0' && *e.p <= '9'; e.p++)
+			;
+	if (e.end - e.p != 1 || *e.p != 'Z')
+		return -1;
+	*days = 365 * y + (y + 3) / 4 - (y + 99) / 100 + (y + 399) / 400 +
+	    before[f[0] - 1] + (f[0] > 2 && leap) + f[1] - 1;
+	return 0;
+}
+
+/* The OID in e is oid, given as its length then its bytes. */
+static int
+der_is(const struct der *e, const char *oid)
+{
+	return e->end - e->p == oid[0] && memcmp(e->p, oid + 1,
+	    (size_t)oid[0]) == 0;
+}
+
+/* SubjectPublicKeyInfo's content. */
+static int
+der_key(struct der *d, br_x509_pkey *pk)
+{
+	struct der alg, oid, bits, seq;
+	br_rsa_public_key *rsa = &pk->key.rsa;
+	br_ec_public_key *ec = &pk->key.ec;
+
+	if (der_open(d, 0x30, &alg) < 0 || der_open(&alg, 0x06, &oid) < 0)
+		return -1;
+	if (der_is(&oid, "\x09\x2a\x86\x48\x86\xf7\x0d\x01\x01\x01")) {
+		pk->key_type = BR_KEYTYPE_RSA;
+		if (der_bits(d, &bits) < 0 ||
+		    der_open(&bits, 0x30, &seq) < 0 || bits.p != bits.end ||
+		    der_uint(&seq, &rsa->n, &rsa->nlen) < 0 ||
+		    der_uint(&seq, &rsa->e, &rsa->elen) < 0 ||
+		    seq.p != seq.end || rsa->nlen == 0 || rsa->elen == 0 ||
+		    rsa->nlen + rsa->elen > BR_X509_BUFSIZE_KEY)
+			return -1;
+	} else if (der_is(&oid, "\x07\x2a\x86\x48\xce\x3d\x02\x01")) {
+		pk->key_type = BR_KEYTYPE_EC;
+		if (der_open(&alg, 0x06, &oid) < 0 || alg.p != alg.end)
+			return -1;
+		if (der_is(&oid, "\x08\x2a\x86\x48\xce\x3d\x03\x01\x07"))
+			ec->curve = BR_EC_secp256r1;
+		else if (der_is(&oid, "\x05\x2b\x81\x04\x00\x22"))
+			ec->curve = BR_EC_secp384r1;
+		else if (der_is(&oid, "\x05\x2b\x81\x04\x00\x23"))
+			ec->curve = BR_EC_secp521r1;
+		else
+			return -1;
+		if (der_bits(d, &bits) < 0 || bits.p == bits.end ||
+		    bits.end - bits.p > BR_X509_BUFSIZE_KEY)
+			return -1;
+		ec->q = bits.p;
+		ec->qlen = (size_t)(bits.end - bits.p);
+	} else
+		return -1;
+	return d->p == d->end ? 0 : -1;
+}
+
+/* The content of [3]: the extensions, for basicConstraints' cA. */
+static int
+der_extensions(struct der *d, int *isCA)
+{
+	struct der list, ext, oid, v, bc, b;
+	int t;
+
+	if (der_open(d, 0x30, &list) < 0 || d->p != d->end)
+		return -1;
+	while (list.p < list.end) {
+		if (der_open(&list, 0x30, &ext) < 0 ||
+		    der_open(&ext, 0x06, &oid) < 0)
+			return -1;
+		/* critical: a BOOLEAN of one byte, its value not read */
+		if (ext.p < ext.end && *ext.p == 0x01) {
+			ext.p++;
+			if (der_value(&ext, &b) < 0 || b.end - b.p != 1)
+				return -1;
+		}
+		if (der_open(&ext, 0x04, &v) < 0 || ext.p != ext.end)
+			return -1;
+		if (!der_is(&oid, "\x03\x55\x1d\x13"))
+			continue;
+		if (der_open(&v, 0x30, &bc) < 0 || v.p != v.end)
+			return -1;
+		if (bc.p == bc.end)
+			continue;
+		/* cA, or another element: the rest is not read. */
+		if ((t = der_tag(&bc)) < 0 || t == 0x21)
+			return -1;
+		if (t == 0x01) {
+			if (der_value(&bc, &b) < 0 || b.end - b.p != 1)
+				return -1;
+			*isCA = *b.p != 0;
+		}
+	}
+	return 0;
+}
+
+/* see ta.h */
+int
+ta_cert_decode(struct ta_cert *c, unsigned char *buf, size_t len)
+{
+	struct der d, cert, tbs, e, v;
+	uint32_t ver;
+	int t;
+
+	memset(c, 0, sizeof *c);
+	/* BearSSL's limit on the whole, 2^24 - 1 bytes. */
+	if (len > 0xffffff)
+		return -1;
+	d.p = buf;
+	d.end = buf + len;
+	if (der_open(&d, 0x30, &cert) < 0 || d.p != d.end ||
+	    der_open(&cert, 0x30, &tbs) < 0)
+		return -1;
+	if ((t = der_tag(&tbs)) >= 0 && (t & 0xdf) == 0x80) {
+		/*
+		 * [0] version: an INTEGER of 0 to 2, as BearSSL reads it:
+		 * in 32 bits, refusing more bytes once the value reaches
+		 * 0xffffff, its comparisons signed.  A value that comes to
+		 * 2^31 or more is negative there, and passes.
+		 */
+		if (t != 0xa0 || der_value(&tbs, &e) < 0 ||
+		    der_open(&e, 0x02, &v) < 0 || e.p != e.end ||
+		    v.p == v.end || *v.p >= 0x80)
+			return -1;
+		for (ver = 0; v.p < v.end; v.p++) {
+			if (ver >= 0xffffff && ver < 0x80000000)
+				return -1;
+			ver = ver << 8 | *v.p;	/* mod 2^32 */
+		}
+		if (ver > 2 && ver < 0x80000000)
+			return -1;
+		t = der_tag(&tbs);
+	}
+	if (t != 0x02 || der_value(&tbs, &e) < 0 ||	/* serial */
+	    der_open(&tbs, 0x30, &e) < 0 ||		/* signature */
+	    der_open(&tbs, 0x30, &e) < 0 ||		/* issuer */
+	    der_open(&tbs, 0x30, &e) < 0 ||		/* validity */
+	    der_date(&e, &c->notbefore_days) < 0 ||
+	    der_date(&e, &c->notafter_days) < 0 || e.p != e.end)
+		return -1;
+	c->dn = tbs.p;
+	if (der_open(&tbs, 0x30, &e) < 0)		/* subject */
+		return -1;
+	c->dnlen = (size_t)(tbs.p - c->dn);
+	if (der_open(&tbs, 0x30, &e) < 0 || der_key(&e, &c->pkey) < 0)
+		return -1;
+	/* [1] and [2], the unique identifiers: skipped. */
+	t = der_tag(&tbs);
+	if (t >= 0 && (t & 0xdf) == 0x81) {
+		if (der_value(&tbs, &e) < 0)
+			return -1;
+		t = der_tag(&tbs);
+	}
+	if (t >= 0 && (t & 0xdf) == 0x82) {
+		if (der_value(&tbs, &e) < 0)
+			return -1;
+		t = der_tag(&tbs);
+	}
+	if (t == 0xa3) {
+		if (der_value(&tbs, &e) < 0 ||
+		    der_extensions(&e, &c->isCA) < 0 || tbs.p != tbs.end)
+			return -1;
+	} else if (t != DER_END)
+		return -1;
+	if (der_open(&cert, 0x30, &e) < 0 ||	/* signature algorithm */
+	    der_open(&e, 0x06, &v) < 0 ||
+	    der_bits(&cert, &e) < 0 || cert.p != cert.end)
+		return -1;
+	return 0;
+}
+
+/* Copies src[0..n) to the arena, which has room for it. */
+static unsigned char *
+arena_put(struct ta_set *s, const unsigned char *src, size_t n)
+{
+	unsigned char *p = s->arena + s->used;
+
+	memcpy(p, src, n);
 	s->used += n;
 	return p;
 }
 
-static void
-dn_append(void *ctx, const void *buf, size_t len)
-{
-	struct loader *l = ctx;
-	unsigned char *p;
-
-	if ((p = arena_take(l, len)) != NULL)
-		memcpy(p, buf, len);
-}
-
-/*
- * BearSSL's decoder stops where it fails and, pushed more bytes, runs on
- * from there as if the failure had returned: it then reads through wild
- * pointers (a bad date, or bytes after the certificate, crashed us).
- * Once it has failed, what is left of the certificate is not given to it.
- */
-static void
-der_push(void *ctx, const void *buf, size_t len)
-{
-	struct loader *l = ctx;
-	int err = br_x509_decoder_last_error(&l->dc);
-
-	if (err == 0 || err == BR_ERR_X509_TRUNCATED)
-		br_x509_decoder_push(&l->dc, buf, len);
-}
-
-static unsigned char *
-arena_copy(struct loader *l, const unsigned char *src, size_t n)
-{
-	unsigned char *p;
-
-	if ((p = arena_take(l, n)) != NULL)
-		memcpy(p, src, n);
-	return p;
-}
-
-/* The end of one certificate: keep it as an anchor, or roll it back. */
+/* The end of a certificate: an anchor, or skipped; -1 when full. */
 static int
 cert_done(struct loader *l)
 {
 	struct ta_set *s = l->set;
 	br_x509_trust_anchor *ta;
-	const br_x509_pkey *pk;
-	size_t dnlen = s->used - l->mark;
+	br_x509_pkey *pk;
+	struct ta_cert c;
+	size_t need;
 
-	pk = br_x509_decoder_get_pkey(&l->dc);
-	if (l->overflow || pk == NULL || dnlen == 0) {
-		s->used = l->mark;
-		if (l->overflow)
-			return -1;
+	if (l->nder > TA_CERT_MAX || ta_cert_decode(&c, cert_der,
+	    l->nder) < 0) {
 		s->skipped++;
 		return 0;
 	}
-	if (s->n == TA_MAX) {
-		s->used = l->mark;
-		l->overflow = 1;
+	need = c.dnlen + (c.pkey.key_type == BR_KEYTYPE_RSA ?
+	    c.pkey.key.rsa.nlen + c.pkey.key.rsa.elen : c.pkey.key.ec.qlen);
+	if (s->n == TA_MAX || need > sizeof s->arena - s->used)
 		return -1;
-	}
-	ta = &s->ta[s->n];
+	ta = &s->ta[s->n++];
 	memset(ta, 0, sizeof *ta);
-	ta->dn.data = s->arena + l->mark;
-	ta->dn.len = dnlen;
-	ta->flags = br_x509_decoder_isCA(&l->dc) ? BR_X509_TA_CA : 0;
-	ta->pkey.key_type = pk->key_type;
+	ta->dn.data = arena_put(s, c.dn, c.dnlen);
+	ta->dn.len = c.dnlen;
+	ta->flags = c.isCA ? BR_X509_TA_CA : 0;
+	ta->pkey = c.pkey;
+	pk = &ta->pkey;
 	if (pk->key_type == BR_KEYTYPE_RSA) {
-		ta->pkey.key.rsa.n = arena_copy(l, pk->key.rsa.n,
-		    pk->key.rsa.nlen);
-		ta->pkey.key.rsa.nlen = pk->key.rsa.nlen;
-		ta->pkey.key.rsa.e = arena_copy(l, pk->key.rsa.e,
-		    pk->key.rsa.elen);
-		ta->pkey.key.rsa.elen = pk->key.rsa.elen;
-	} else {
-		ta->pkey.key.ec.curve = pk->key.ec.curve;
-		ta->pkey.key.ec.q = arena_copy(l, pk->key.ec.q,
-		    pk->key.ec.qlen);
-		ta->pkey.key.ec.qlen = pk->key.ec.qlen;
-	}
-	if (l->overflow) {
-		s->used = l->mark;
-		return -1;
-	}
-	s->n++;
+		pk->key.rsa.n = arena_put(s, pk->key.rsa.n, pk->key.rsa.nlen);
+		pk->key.rsa.e = arena_put(s, pk->key.rsa.e, pk->key.rsa.elen);
+	} else
+		pk->key.ec.q = arena_put(s, pk->key.ec.q, pk->key.ec.qlen);
 	return 0;
 }
 
@@ -178,19 +471,11 @@ static const unsigned char b64[256] = {
 #define UPPER(c)	((c) >= 'a' && (c) <= 'z' ? (c) - 32 : (c))
 
 static void
-out_flush(struct loader *l)
-{
-	if (l->nout > 0 && l->in_cert)
-		der_push(l, l->out, l->nout);
-	l->nout = 0;
-}
-
-static void
 out_byte(struct loader *l, unsigned char b)
 {
-	l->out[l->nout++] = b;
-	if (l->nout == sizeof l->out)
-		out_flush(l);
+	if (l->nder < sizeof cert_der)
+		cert_der[l->nder] = b;
+	l->nder++;
 }
 
 /* A BEGIN line was read whole: an object starts. */
@@ -202,11 +487,7 @@ object_begin(struct loader *l)
 	l->name[l->k] = '\0';
 	l->in_cert = strcmp(l->name, "CERTIFICATE") == 0 ||
 	    strcmp(l->name, "X509 CERTIFICATE") == 0;
-	if (l->in_cert) {
-		l->mark = l->set->used;
-		br_x509_decoder_init(&l->dc, dn_append, l);
-	}
-	l->nout = 0;
+	l->nder = 0;
 	l->st = P_Q0;
 	l->first = 1;
 	l->blank = 0;
@@ -347,7 +628,6 @@ pem_feed(struct loader *l, const char *buf, size_t len)
 		case P_ENDLINE:
 			if (c != '\n')
 				break;
-			out_flush(l);
 			if (l->in_cert && cert_done(l) < 0)
 				return LOAD_FULL;
 			l->in_cert = 0;
@@ -371,9 +651,9 @@ static void
 load_begin(struct loader *l, struct ta_set *s)
 {
 	l->set = s;
-	l->overflow = l->in_cert = 0;
+	l->in_cert = 0;
 	l->st = P_LINE;
-	l->k = l->nout = 0;
+	l->k = l->nder = 0;
 }
 
 /* The end of the text: 0, or LOAD_FAIL or LOAD_FULL said in err. */
@@ -384,11 +664,9 @@ load_end(struct loader *l, int rc, const char *name, char *err,
 	/* The last END line needs no newline. */
 	if (rc == 0)
 		rc = pem_feed(l, "\n", 1);
-	/* A certificate cut short: nothing of it stays. */
-	if (l->in_cert) {
-		l->set->used = l->mark;
+	/* A certificate cut short is skipped; it took no arena space. */
+	if (l->in_cert)
 		l->set->skipped += rc == 0;
-	}
 	if (rc == LOAD_FAIL)
 		snprintf(err, errlen, "%s: not a PEM file", name);
 	else if (rc == LOAD_FULL)

@@ -5,11 +5,13 @@
  * directory) and at build time by tools/mkanchors.c (the roots compiled
  * into the binary).  Nothing here allocates; everything lives in the
  * caller's struct ta_set, whose size comes from TA_MAX and TA_ARENA.
+ * ta_cert_decode(), the certificate reader under it, also serves tlsd.c.
  */
 #ifndef TA_H
 #define TA_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <bearssl.h>
 
 #include "config.h"
@@ -22,13 +24,36 @@ struct ta_set {
 	unsigned char		arena[TA_ARENA]; /* DNs and keys of ta[] */
 };
 
+/*
+ * What ta_cert_decode() reads in a certificate, as BearSSL's X.509
+ * decoder (br_x509_decoder) gives it.  Every pointer is into the DER.
+ */
+struct ta_cert {
+	unsigned char	*dn;	/* the subject Name, tag and length too */
+	size_t		 dnlen;
+	br_x509_pkey	 pkey;	/* RSA (numbers without leading zeros),
+				   or EC on P-256, P-384 or P-521 (the
+				   point as it is) */
+	int		 isCA;	/* basicConstraints says cA */
+	uint32_t	 notbefore_days; /* validity, in days since */
+	uint32_t	 notafter_days;	 /* 1 January of year 0 */
+};
+
+/*
+ * Reads the certificate der[0..len), which must be exactly one
+ * certificate: 0, or -1 when BearSSL's decoder would refuse it (ta.c
+ * says what that is) or its key is empty.
+ */
+int	ta_cert_decode(struct ta_cert *, unsigned char *der, size_t len);
+
 /* Empties the set. */
 void	ta_reset(struct ta_set *);
 
 /*
  * Adds every CERTIFICATE in the PEM file at path, which must be a regular
- * file of at most TA_FILE_MAX bytes.  Certificates whose key
- * BearSSL cannot use are counted in skipped and otherwise ignored.
+ * file of at most TA_FILE_MAX bytes.  Certificates that ta_cert_decode()
+ * refuses, or longer than TA_CERT_MAX bytes, are counted in skipped and
+ * otherwise ignored.
  * Returns how many anchors were added (0 is not an error: a file with only
  * unusable certificates), or -1 with "path: why" in err when the file
  * cannot be read, is not PEM, or does not fit in TA_MAX / TA_ARENA.

@@ -24,6 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "ta.h"
 #include "tlsd.h"
 #include "util.h"
 
@@ -185,15 +186,6 @@ decode(struct certset *s, size_t n, const char *path, int certs, int keys,
 	return 0;
 }
 
-/* The public key of the chain's first certificate into dc, or -1. */
-static const br_x509_pkey *
-leaf_key(struct certset *s, br_x509_decoder_context *dc)
-{
-	br_x509_decoder_init(dc, NULL, NULL);
-	br_x509_decoder_push(dc, s->chain[0].data, s->chain[0].data_len);
-	return br_x509_decoder_get_pkey(dc);
-}
-
 /* a[0..an) and b[0..bn) are the same big number. */
 static int
 same_number(const unsigned char *a, size_t an, const unsigned char *b,
@@ -275,8 +267,7 @@ load(const char *cert, const char *key, char *what, size_t whatlen,
     char *warn, size_t warnlen, char *err, size_t errlen)
 {
 	struct certset *s = &sets[current == 0 ? 1 : 0];
-	br_x509_decoder_context dc;
-	const br_x509_pkey *pk;
+	struct ta_cert leaf;
 	uint32_t today;
 	long n;
 
@@ -304,23 +295,25 @@ load(const char *cert, const char *key, char *what, size_t whatlen,
 		    br_skey_decoder_last_error(&s->key));
 		return -1;
 	}
-	if ((pk = leaf_key(s, &dc)) == NULL) {
+	/* The same reading as for trust anchors (ta.c). */
+	if (ta_cert_decode(&leaf, s->chain[0].data, s->chain[0].data_len) <
+	    0) {
 		snprintf(err, errlen, "%s: the first certificate cannot be "
-		    "read (BearSSL error %d)", cert, br_x509_decoder_last_error(
-		    &dc));
+		    "read (not X.509, or a key neither RSA nor EC on P-256, "
+		    "P-384 or P-521)", cert);
 		return -1;
 	}
-	if (!key_matches(&s->key, pk)) {
+	if (!key_matches(&s->key, &leaf.pkey)) {
 		snprintf(err, errlen, "%s: the key is not the one of the first "
 		    "certificate in %s (the server's certificate must come "
 		    "first)", key, cert);
 		return -1;
 	}
 	today = (uint32_t)(time(NULL) / 86400 + 719528);
-	if (dc.notafter_days < today)
+	if (leaf.notafter_days < today)
 		snprintf(warn, warnlen, "%s has expired: clients will refuse "
 		    "it; renew it and send slackbot SIGHUP", cert);
-	else if (dc.notbefore_days > today)
+	else if (leaf.notbefore_days > today)
 		snprintf(warn, warnlen, "%s is not valid yet (or the clock is "
 		    "wrong)", cert);
 	if (br_skey_decoder_key_type(&s->key) == BR_KEYTYPE_RSA)

@@ -21,6 +21,15 @@
  * again into plain PEM; a text it refuses must be refused.  Texts with
  * a carriage return are left out: in a BEGIN line, BearSSL leaves a hole
  * in the name where ta.c drops it (ta.c, pem_feed()).
+ *
+ * ta.c reads certificates itself too; BearSSL's X.509 decoder is the
+ * reference (tests/x509ref.h).  DER input must get from ta_cert_decode()
+ * what the decoder gives, name, key, CA flag and dates, or be refused by
+ * both; and loaded, it must be one anchor made of that, or one
+ * certificate skipped, or (only when the key and name do not fit in the
+ * arena left) the set full.  The only differences allowed are ta.c's
+ * own ("The certificate walk"): a key the decoder gives empty is
+ * refused, and a certificate over TA_CERT_MAX bytes is skipped.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -32,6 +41,7 @@
 #include "fuzzutil.h"
 #include "ta.h"
 #include "testutil.h"
+#include "x509ref.h"
 
 #define ASSERT(c)	do { if (!(c)) abort(); } while (0)
 #define PEM_MAX		(64 * 1024)	/* for 48 KB of DER */
@@ -41,6 +51,7 @@ int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 static struct ta_set	set, again;
 static char		pem[PEM_MAX], canon[4 * PEM_MAX];
 static struct ta_set	ref;
+static struct x509ref	xref;
 
 static int
 inside(const struct ta_set *s, size_t from, const void *p, size_t n)
@@ -221,17 +232,43 @@ reference(const char *text, size_t n)
 	return in ? -2 : (long)k;
 }
 
+/*
+ * DER: ta_cert_decode() and BearSSL's decoder agree on der[0..n).  Returns
+ * the arena space its anchor takes, or 0 when it is to be skipped.
+ */
+static size_t
+cert_reference(const uint8_t *der, size_t n)
+{
+	unsigned char *d = (unsigned char *)fz_copy(der, n);
+	const br_x509_pkey *pk;
+	struct ta_cert c;
+	int rc = ta_cert_decode(&c, d, n);
+
+	x509ref_decode(&xref, d, n);
+	if (xref.pk == NULL || x509ref_empty_key(&xref)) {
+		ASSERT(rc == -1);
+		return 0;
+	}
+	ASSERT(rc == 0 && x509ref_same_cert(&xref, &c));
+	if (n > TA_CERT_MAX)
+		return 0;
+	pk = xref.pk;
+	return xref.dnlen + (pk->key_type == BR_KEYTYPE_RSA ?
+	    pk->key.rsa.nlen + pk->key.rsa.elen : pk->key.ec.qlen);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char err[256], err2[256];
 	const char *text;
-	size_t n, n0, used0;
+	size_t n, n0, used0, need = 0;
 	int rc, rc2;
 
 	if (size < 1)
 		return 0;
 	if (data[0] & 1) {
+		need = cert_reference(data + 1, size - 1);
 		if ((n = tu_pem("CERTIFICATE", data + 1, size - 1, pem,
 		    sizeof pem)) == 0)
 			return 0;
@@ -251,6 +288,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    strlen(err) > 6);
 	} else
 		ASSERT((size_t)rc == set.n - n0);
+
+	/* DER: the anchor of cert_reference(), or skipped, or full. */
+	if ((data[0] & 1) && need == 0)
+		ASSERT(rc == 0 && set.skipped == 1 && set.used == used0);
+	else if ((data[0] & 1) && need <= TA_ARENA - used0)
+		ASSERT(rc == 1 && x509ref_same_anchor(&xref, &set.ta[n0]) &&
+		    set.used == used0 + need);
+	else if (data[0] & 1)
+		ASSERT(rc == -1 &&
+		    strstr(err, "too many certificates") != NULL);
 
 	if (!(data[0] & 1) && memchr(text, '\r', n) == NULL) {
 		long k = reference(text, n);

@@ -463,6 +463,11 @@ def configuration_mistakes_exit_2():
     busy.bind(("127.0.0.1", 0))
     busy.listen(1)
     lib.cleanup(busy.close)
+    # A CERTIFICATE whose DER is an empty SEQUENCE: PEM, not X.509.
+    bad = os.path.join(hk.tmpdir(), "bad.pem")
+    with open(bad, "w") as f:
+        f.write("-----BEGIN CERTIFICATE-----\nMAA=\n"
+                "-----END CERTIFICATE-----\n")
     cases = [
         (["--http", "3000"], {}, r"SLACK_SIGNING_SECRET"),
         (["--http", "3000"], dict(e, SLACK_BOT_TOKEN=None),
@@ -479,6 +484,8 @@ def configuration_mistakes_exit_2():
          r"in use|Address in use"),
         (["--http", "0", "--tls-cert", c["server"], "--tls-key",
           c["server-rsa-key"]], e, r"not the one of the first certificate"),
+        (["--http", "0", "--tls-cert", bad, "--tls-key", c["server-key"]], e,
+         r"bad.pem: the first certificate cannot be read \(not X.509"),
         (["--http", "0", "--tls-cert", "/nonexistent.pem", "--tls-key",
           c["server-key"]], e, r"/nonexistent.pem: No such file"),
         (["--http", "0", "--tls-cert", c["server-key"], "--tls-key",
