@@ -7,7 +7,7 @@
 #   make test-cross the cross-target tests, every target under qemu
 #   make install    PREFIX=/usr/local, DESTDIR; make uninstall
 #   make fuzz       run each libFuzzer target for FUZZ_SECONDS
-#   make fuzz-long  10 million executions of each, two at a time (40 min)
+#   make fuzz-long  10 million executions of each, two at a time (45 min)
 #   make corpus     the fuzz targets' seeds again, from the unit tests
 #   make bench      benchmarks (throughput, sizes)
 #   make memtable   README.md's memory table, from the link
@@ -278,7 +278,8 @@ fuzz: deps-install $(FUZZ:%=build/fuzz/%)
 
 # Every target until FUZZ_LONG_RUNS executions (FUZZ_LONG_SECONDS at
 # most, in case the machine is busy), two at a time, the slowest (pem)
-# first: about 40 minutes on 2 idle cores (README.md has the counts).
+# first: 45 minutes on 2 cores shared with other work, pem 29 of them
+# (README.md has the counts).
 fuzz-long: deps-install $(FUZZ:%=build/fuzz/%)
 	@FUZZ_JOBS=2 FUZZ_RUNS=$(FUZZ_LONG_RUNS) tests/fuzz-all \
 	    $(FUZZ_LONG_SECONDS) $(filter %pem,$(FUZZ:%=build/fuzz/%)) \

@@ -4,19 +4,20 @@
  * Input: byte 0 says whether the connection closes after the input (bit
  * 0), byte 1 the number of piece lengths that follow (0-15; none means
  * byte by byte), then those lengths (1-256 each, used in turn), then the
- * request bytes.  They are fed in those pieces, each copied to a buffer of
- * its own size so that a read past it is caught, and again in one piece;
- * after a finished request the next one is parsed from what is left, as a
- * kept-alive connection would.  Both runs must agree on everything, and
- * every call must keep the parser's promises: no more used than given,
- * body views inside what was used, states that only move forward,
- * nothing used once finished, at most length body bytes.
+ * request bytes.  They are fed in those pieces, each copied to a fenced
+ * area of its own size (fz_copy) so that a read past it is caught, and
+ * again in one piece; after a finished request the next one is parsed
+ * from what is left, as a kept-alive connection would.  Both runs must
+ * agree on everything, and every call must keep the parser's promises: no
+ * more used than given, body views inside what was used, states that only
+ * move forward, nothing used once finished, at most length body bytes.
  */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzzutil.h"
 #include "httpd.h"
 
 #define REQS	8	/* requests of one input compared */
@@ -111,9 +112,7 @@ piece(struct run *x, const uint8_t *s, size_t n)
 
 	if (n == 0)
 		return;
-	if ((in = malloc(n)) == NULL)
-		abort();
-	memcpy(in, s, n);
+	in = fz_copy(s, n);
 	while (off < n) {
 		before = httpd_state(&x->r);
 		if (before == HTTPD_FAILED) {
@@ -142,7 +141,6 @@ piece(struct run *x, const uint8_t *s, size_t n)
 		else if (k == 0)
 			check(0);
 	}
-	free(in);
 }
 
 static void
