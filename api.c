@@ -105,7 +105,8 @@ api_init(struct api *a, const char *base, const struct proxy *px,
 	struct url u;
 	size_t n = strlen(base);
 
-	memset(a, 0, sizeof *a);
+	/* All but c, which conn_init() clears but for its read buffer. */
+	memset(a, 0, offsetof(struct api, c));
 	if (http_url_parse(&u, base, n) < 0 || !u.tls || u.ws ||
 	    u.hostlen >= sizeof a->host || u.pathlen + 2 > sizeof a->prefix) {
 		snprintf(err, errlen, "%.200s is not an https:// URL", base);
@@ -138,8 +139,8 @@ api_set_timeout(struct api *a, int ms)
 void
 api_unused(struct api *a)
 {
-	memset(a, 0, sizeof *a);
-	a->c.fd = -1;
+	memset(a, 0, offsetof(struct api, c));
+	conn_init(&a->c, NULL, 0, 0, NULL, 0);
 }
 
 /* see api.h */

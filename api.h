@@ -89,7 +89,6 @@ struct api {
 
 	/* Private. */
 	int		 state;
-	struct conn	 c;
 	struct http_resp resp;		/* the answer being read */
 	int		 reused;	/* requests on this connection before */
 	const struct proxy *px;
@@ -113,6 +112,7 @@ struct api {
 		char	 method[48];
 		int64_t	 until;
 	} rl[API_RL_SLOTS];
+	struct conn	 c;		/* last: see api_init() */
 };
 
 /*

@@ -221,7 +221,8 @@ void
 conn_init(struct conn *c, unsigned char *tlsbuf, size_t tlslen, int bidi,
     unsigned char *obuf, size_t ocap)
 {
-	memset(c, 0, sizeof *c);
+	/* All but tls, which tls_init() clears but for its read buffer. */
+	memset(c, 0, offsetof(struct conn, tls));
 	c->fd = -1;
 	c->state = CONN_IDLE;
 	c->obuf = obuf;

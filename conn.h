@@ -63,8 +63,8 @@ struct conn {
 
 	/* The proxy's answer to CONNECT. */
 	struct http_resp proxy;
-	struct tls	 tls;
 	char		 err[320];
+	struct tls	 tls;		/* last: see conn_init() */
 };
 
 /*

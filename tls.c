@@ -273,7 +273,7 @@ tls_init(struct tls *t, unsigned char *buf, size_t len, int bidi)
 {
 	br_ssl_engine_context *eng = &t->cc.eng;
 
-	memset(t, 0, sizeof *t);
+	memset(t, 0, offsetof(struct tls, rx));
 	t->fd = -1;
 	t->state = TLS_CLOSED;
 	if (ta_list == NULL) {

@@ -41,7 +41,11 @@ struct tls {
 	int			sys_errno;
 	int			peer_eof;	/* recv() returned 0 */
 	char			host[256];
-	/* Ciphertext read in one recv() and fed to the engine from here. */
+	/*
+	 * Ciphertext read in one recv() and fed to the engine from here.
+	 * Last, and not cleared by tls_init(): rxoff == rxlen says it holds
+	 * nothing, and its pages stay out of memory until reads fill them.
+	 */
 	size_t			rxoff, rxlen;
 	unsigned char		rx[NET_RX_MAX];
 };

@@ -261,6 +261,23 @@ def sigterm_sends_the_close_frame_at_once():
     ok(took < 2.0, "exit %.2f s after the signal" % took)
 
 
+@test(timeout=60)
+def a_burst_of_events_keeps_the_bot_under_one_mebibyte():
+    # Static buffers are touched only as far as they are used (README,
+    # "Memory"): 3000 events sent as fast as the stand-in can, and read
+    # as they come, fill no TLS read buffer, FIFO or message buffer.
+    si = lib.standin()
+    b = rk.sm_bot(si)
+    si.wait_ws(1, timeout=10)
+    si.sm_events(3000)
+    eq(rk.read_seqs(b, 3000), list(range(1, 3001)), "events in order")
+    si.wait(lambda: not si.unacked(), 5)
+    peak = b.memory()["VmHWM"]
+    ok(peak < 1024, "peak RSS %d KiB" % peak)
+    print("  3000 events, peak RSS %d KiB" % peak)
+    rk.no_secrets(si)
+
+
 # ----------------------------------------------------------------------
 # Backpressure
 
