@@ -669,8 +669,8 @@ event(struct sock *s, const struct slack_msg *m, int64_t now)
 		ack(s, m);
 		return 0;
 	}
-	if ((rc = handler_push(rec_kinds[m->payload], m->rec, m->reclen)) ==
-	    QUEUE_EFULL)
+	if ((rc = handler_push(rec_kinds[m->payload] | (m->newline ?
+	    REC_NEWLINE : 0), m->rec, m->reclen)) == QUEUE_EFULL)
 		return -1;
 	if (rc == QUEUE_ETOOBIG) {
 		log_msg(LOG_ERR, "connection %d: skipped an event of %zu bytes, "
@@ -958,7 +958,8 @@ http_deliver(enum slack_payload p, const char *json, size_t n, uint64_t key)
 		run.dups++;
 		return SERVER_REPEAT;
 	}
-	if ((rc = handler_push(rec_kinds[p], json, n)) == QUEUE_EFULL)
+	if ((rc = handler_push(rec_kinds[p] | REC_NEWLINE, json, n)) ==
+	    QUEUE_EFULL)
 		return SERVER_LATER;
 	if (rc == QUEUE_ETOOBIG) {
 		log_msg(LOG_ERR, "HTTP: skipped an event of %zu bytes, larger "

@@ -258,6 +258,7 @@ slack_read(int proto, const char *msg, size_t len, struct json_tok *tok,
 		return why(m, SLACK_BAD, json_strerror(n));
 	if (tok[0].type != JSON_OBJECT)
 		return why(m, SLACK_BAD, "JSON that is not an object");
+	m->newline = (tok[0].flags & JSON_NEWLINE) != 0;
 	/* RTM messages are few: its own lookups are plain json_find(). */
 	pick(msg, tok, 0, w, proto == SLACK_RTM ? 1 : sizeof w / sizeof w[0]);
 	if (str_at(msg, tok, w[W_TYPE].idx, &m->type, &m->typelen) < 0)

@@ -52,6 +52,8 @@ struct slack_msg {
 	enum slack_reason reason;	/* DISCONNECT (why: its words) */
 	const char	*rec;		/* EVENT: the JSON to deliver */
 	size_t		 reclen;
+	int		 newline;	/* EVENT: rec may hold a newline
+					   (a blank between tokens) */
 	const char	*id;		/* envelope_id (raw JSON string) */
 	size_t		 idlen;
 	uint64_t	 key;		/* EVENT: identity for the id table */

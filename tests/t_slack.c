@@ -65,6 +65,7 @@ t_events_api(void)
 	CHECK(view_is(m.type, m.typelen, "events_api"));
 	CHECK_EQ(m.retry, 0);
 	CHECK(m.key != 0);
+	CHECK_EQ(m.newline, 0);
 
 	/* A redelivery in a new envelope is the same event. */
 	CHECK_EQ(rd(SLACK_SOCKET, "{\"envelope_id\":\"d4e5\",\"type\":"
@@ -81,6 +82,17 @@ t_events_api(void)
 	    "\"Ev08CHANMSG2\"}}", &again), SLACK_EVENT);
 	CHECK(again.key != m.key);
 	CHECK(view_is(again.rec, again.reclen, "{}"));
+
+	/* A newline between tokens, here or anywhere: the handler side
+	   must make the event one line. */
+	CHECK_EQ(rd(SLACK_SOCKET, "{\"envelope_id\":\"d4e5\",\"type\":"
+	    "\"events_api\",\"payload\":{\"event\":{\"a\":\n1},\"event_id\":"
+	    "\"Ev08CHANMSG2\"}}", &again), SLACK_EVENT);
+	CHECK_EQ(again.newline, 1);
+	CHECK_EQ(rd(SLACK_SOCKET, "{\"envelope_id\":\"d4e5\",\"type\":"
+	    "\"events_api\",\"payload\":{\"event\":{\"a\":\"\\n\"},"
+	    "\"event_id\":\"Ev08CHANMSG2\"}}\n", &again), SLACK_EVENT);
+	CHECK_EQ(again.newline, 1);
 }
 
 static void
