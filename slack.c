@@ -299,7 +299,7 @@ slot_key(uint64_t key)
 static uint32_t
 age(uint32_t cur, uint32_t stamp)
 {
-	return (cur + STAMP_MOD - stamp) % STAMP_MOD;
+	return cur >= stamp ? cur - stamp : cur + STAMP_MOD - stamp;
 }
 
 /* see slack.h */
