@@ -156,7 +156,8 @@ wanted(unsigned char *p, size_t n, struct event *ev)
 {
 	const char *why;
 
-	if (event_read(p[0], (const char *)p + REC_HDR, n - REC_HDR, h.tok,
+	if (event_read(p[0] & ~REC_NEWLINE, (const char *)p + REC_HDR,
+	    n - REC_HDR, h.tok,
 	    sizeof h.tok /
 	    sizeof h.tok[0], ev) < 0) {
 		log_msg(LOG_WARN, "skipped an event that is not a JSON object");
@@ -812,16 +813,20 @@ pipe_ended(int64_t now)
 
 /*
  * Makes the JSON of record p[0..n) one line: Slack's JSON is compact, but
- * a blank between tokens may be a newline, which must not split it.
+ * a blank between tokens may be a newline, which must not split it.  Only
+ * records marked REC_NEWLINE are looked at, once.
  */
 static void
 one_line(unsigned char *p, size_t n)
 {
 	unsigned char *q;
 
+	if (!(p[0] & REC_NEWLINE))
+		return;
 	for (q = p + REC_HDR; (q = memchr(q, '\n', n - (size_t)(q - p))) !=
 	    NULL; q++)
 		*q = ' ';
+	p[0] &= ~REC_NEWLINE;
 }
 
 /* Print mode: the lines ready, one writev() for up to IOV_BATCH. */

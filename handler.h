@@ -50,7 +50,15 @@ enum rec_state {
 #define REC_HDR		2	/* kind, state */
 
 /*
- * Queues the JSON of one event of that kind (a copy).  Returns 0,
+ * Or'ed into the kind byte while the JSON may hold a newline (a blank
+ * between tokens), which must become a space before the record is
+ * written out as one line.
+ */
+#define REC_NEWLINE	0x80
+
+/*
+ * Queues the JSON of one event of that kind (a copy), with REC_NEWLINE
+ * or'ed in unless the JSON is known to hold no newline.  Returns 0,
  * QUEUE_EFULL (no room now: try again later) or QUEUE_ETOOBIG (never).
  */
 int	handler_push(int kind, const char *json, size_t n);

@@ -63,8 +63,10 @@ static const unsigned char scls[256] = {
 #define C_DIG	0x02
 #define C_HEX	0x04
 #define C_ESC	0x08	/* may follow a backslash */
+#define C_NL	0x10	/* a newline (a blank: JSON_NEWLINE) */
 
 #define W	C_WS
+#define N	(C_WS | C_NL)
 #define D	(C_DIG | C_HEX)
 #define H	C_HEX
 #define E	C_ESC
@@ -72,7 +74,7 @@ static const unsigned char scls[256] = {
 #define R_0	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0
 
 static const unsigned char ccls[256] = {
-	0, 0, 0, 0, 0, 0, 0, 0, 0, W, W, 0, 0, W, 0, 0,	/* 0x00 */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, W, N, 0, 0, W, 0, 0,	/* 0x00 */
 	R_0,							/* 0x10 */
 	W, 0, E, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, E,	/* 0x20 */
 	D, D, D, D, D, D, D, D, D, D, 0, 0, 0, 0, 0, 0,	/* 0x30 */
@@ -84,6 +86,7 @@ static const unsigned char ccls[256] = {
 };
 
 #undef W
+#undef N
 #undef D
 #undef H
 #undef E
@@ -376,20 +379,23 @@ scan_literal(const unsigned char *p, const unsigned char *end, int *type,
  * with no token bookkeeping: p is just past its opening bracket (an
  * object's when obj), depth counts the containers open including it.
  * The same grammar, checks and error offsets as json_parse(), which
- * hands such containers here.  Returns the closing bracket and sets
- * *size to the direct children; or NULL with *err and *at.
+ * hands such containers here.  Returns the closing bracket, sets *size
+ * to the direct children and adds the classes of its blanks to *blanks;
+ * or NULL with *err and *at.
  */
 HOT static const unsigned char *
 skip(const unsigned char *p, const unsigned char *end, unsigned int depth,
-    int obj, uint32_t *size, int *err, const unsigned char **at)
+    int obj, uint32_t *size, unsigned char *blanks, int *err,
+    const unsigned char **at)
 {
 	unsigned char isobj[JSON_DEPTH_MAX + 1];	/* per level below */
 	unsigned int lvl = 0;		/* levels open below the first */
 	uint32_t n = 0;
 	uint8_t flags;
+	unsigned char bl = 0;		/* classes of the blanks seen */
 	int type;
 
-#define SKIP_WS()	while (p < end && (ccls[*p] & C_WS)) p++
+#define SKIP_WS()	while (p < end && (ccls[*p] & C_WS)) bl |= ccls[*p++]
 #define FAIL(e, where)	do { *err = (e); *at = (where); return NULL; } \
 			    while (0)
 #define NEED(c)		do { if (p == end) goto part; if (*p != (c)) \
@@ -406,8 +412,11 @@ skip(const unsigned char *p, const unsigned char *end, unsigned int depth,
 		goto member;
 	n++;
 
+	/*
+	 * Blanks are looked for only where the expected byte is not found:
+	 * Slack's JSON has none, and each check costs as much as the rest.
+	 */
 value:
-	SKIP_WS();
 	if (p == end)
 		goto part;
 	switch (*p) {
@@ -416,6 +425,12 @@ value:
 			return NULL;
 		p++;
 		goto more;
+	case ' ':
+	case '\t':
+	case '\n':
+	case '\r':
+		SKIP_WS();
+		goto value;
 	case '{':
 	case '[':
 		if (depth == JSON_DEPTH_MAX)
@@ -445,19 +460,22 @@ value:
 	}
 
 member:
+	/* a key is due: p is past any blanks */
 	NEED('"');
 	if (lvl == 0)
 		n++;
 	if ((p = string_end(p + 1, end, &flags, err, at)) == NULL)
 		return NULL;
-	p++;
+	if (++p < end && *p == ':') {
+		p++;
+		goto value;
+	}
 	SKIP_WS();
 	NEED(':');
 	p++;
 	goto value;
 
 more:
-	SKIP_WS();
 	if (p == end)
 		goto part;
 	if (*p == ',') {
@@ -470,12 +488,17 @@ more:
 			n++;
 		goto value;
 	}
-	if (*p != CLOSER())
-		FAIL(JSON_EINVAL, p);
+	if (*p != CLOSER()) {
+		if (!(ccls[*p] & C_WS))
+			FAIL(JSON_EINVAL, p);
+		SKIP_WS();
+		goto more;
+	}
 
 close:
 	if (lvl == 0) {
 		*size = n;
+		*blanks |= bl;
 		return p;
 	}
 	lvl--;
@@ -523,9 +546,10 @@ json_parse(const char *js, size_t len, struct json_tok *tok, size_t ntok,
 	unsigned int depth = 0;
 	uint32_t n = 0, max;
 	uint8_t flags;
+	unsigned char blanks = 0;	/* classes of the blanks seen */
 	int err, type;
 
-#define SKIP_WS()	while (p < end && (ccls[*p] & C_WS)) p++
+#define SKIP_WS()	while (p < end && (ccls[*p] & C_WS)) blanks |= ccls[*p++]
 #define FAIL(e, where)	do { err = (e); q = (where); goto fail; } \
 			    while (0)
 #define NEED(c)		do { if (p == end) goto part; if (*p != (c)) \
@@ -562,7 +586,7 @@ value:
 		if (depth > keep) {
 			/* its children are not stored */
 			q = skip(p, end, depth, stk[depth - 1].obj,
-			    &stk[depth - 1].size, &err, &at);
+			    &stk[depth - 1].size, &blanks, &err, &at);
 			if (q == NULL)
 				FAIL(err, at);
 			p = q;
@@ -662,6 +686,8 @@ done:
 	SKIP_WS();
 	if (p != end)
 		FAIL(JSON_EINVAL, p);
+	if (blanks & C_NL)
+		tok[0].flags |= JSON_NEWLINE;
 	if (erroff != NULL)
 		*erroff = len;
 	return (int)n;

@@ -37,6 +37,8 @@ enum json_type {
 
 #define JSON_ESCAPED	0x01	/* string: holds a backslash escape */
 #define JSON_FOLDED	0x02	/* container: children not stored */
+#define JSON_NEWLINE	0x04	/* the first token: the text has a newline
+				   among the blanks between its tokens */
 
 /*
  * One value.  Tokens are stored in document order (a container, then its
@@ -51,7 +53,8 @@ struct json_tok {
 	uint32_t	size;	/* direct children (object: members),
 				   stored or not */
 	uint8_t		type;	/* enum json_type */
-	uint8_t		flags;	/* JSON_ESCAPED, JSON_FOLDED */
+	uint8_t		flags;	/* JSON_ESCAPED, JSON_FOLDED,
+				   JSON_NEWLINE */
 };
 
 /* Errors: negative, distinct; json_strerror() puts them in words. */

@@ -513,6 +513,8 @@ upgrade(struct sock *s, int64_t now)
 	size_t n;
 
 	ws_init(&s->ws, s->msg, sizeof s->msg);
+	/* slack_read()'s strict JSON refuses invalid UTF-8 too. */
+	ws_lazy_utf8(&s->ws);
 	random_bytes(key, sizeof key);
 	if (http_url_parse(&u, s->url, strlen(s->url)) < 0 ||
 	    (n = ws_handshake(&s->ws, head, sizeof head, &u, key, NULL)) == 0 ||
@@ -667,8 +669,8 @@ event(struct sock *s, const struct slack_msg *m, int64_t now)
 		ack(s, m);
 		return 0;
 	}
-	if ((rc = handler_push(rec_kinds[m->payload], m->rec, m->reclen)) ==
-	    QUEUE_EFULL)
+	if ((rc = handler_push(rec_kinds[m->payload] | (m->newline ?
+	    REC_NEWLINE : 0), m->rec, m->reclen)) == QUEUE_EFULL)
 		return -1;
 	if (rc == QUEUE_ETOOBIG) {
 		log_msg(LOG_ERR, "connection %d: skipped an event of %zu bytes, "
@@ -685,7 +687,8 @@ event(struct sock *s, const struct slack_msg *m, int64_t now)
 
 /*
  * One text message from Slack.  Returns -1 when it must be held (the
- * FIFO is full), else 0.
+ * FIFO is full), -2 when it is not UTF-8 (a WebSocket protocol error:
+ * ws_error() says so), else 0.
  */
 static int
 message(struct sock *s, const unsigned char *data, size_t len, int64_t now)
@@ -695,6 +698,8 @@ message(struct sock *s, const unsigned char *data, size_t len, int64_t now)
 	switch (slack_read(run.o.proto, (const char *)data, len, tok,
 	    sizeof tok / sizeof tok[0], &m)) {
 	case SLACK_BAD:
+		if (ws_check_text(&s->ws, data, len) < 0)
+			return -2;
 		log_msg(LOG_WARN, "connection %d: skipped a message: %.*s",
 		    s->num, (int)m.whylen, m.why);
 		break;
@@ -809,7 +814,12 @@ receive(struct sock *s, int64_t now)
 			    "message" : "frame", m.len);
 		switch (r) {
 		case WS_OP_TEXT:
-			if (message(s, m.data, m.len, now) < 0) {
+			if ((r = message(s, m.data, m.len, now)) == -2) {
+				conn_consume(&s->c, used);
+				ws_failed(s, now);
+				return;
+			}
+			if (r < 0) {
 				/* Keep it in the message buffer until it fits. */
 				if (m.data != s->msg)
 					memmove(s->msg, m.data, m.len);
@@ -948,7 +958,8 @@ http_deliver(enum slack_payload p, const char *json, size_t n, uint64_t key)
 		run.dups++;
 		return SERVER_REPEAT;
 	}
-	if ((rc = handler_push(rec_kinds[p], json, n)) == QUEUE_EFULL)
+	if ((rc = handler_push(rec_kinds[p] | REC_NEWLINE, json, n)) ==
+	    QUEUE_EFULL)
 		return SERVER_LATER;
 	if (rc == QUEUE_ETOOBIG) {
 		log_msg(LOG_ERR, "HTTP: skipped an event of %zu bytes, larger "

@@ -13,6 +13,15 @@
  * (about 5,000 in ten minutes), a bucket holds 5 keys on average, so a key
  * younger than ten minutes is pushed out only in a flood far beyond what
  * Slack delivers.
+ *
+ * A slot packs the key and the time in one word, so that a lookup reads
+ * one bucket's two cache lines and nothing else: the key's 40 bits above
+ * those that chose the bucket (so with them, 50 bits of the key tell keys
+ * apart), then the second it was delivered, counted from 1 and modulo
+ * STAMP_MOD (24 bits; 0 is an empty slot).  An age is taken modulo
+ * STAMP_MOD too: a key untouched for 194 days may look young again, which
+ * matters to nothing (no event comes back after months; the oldest key of
+ * a full bucket is merely picked less well).
  */
 #include <string.h>
 
@@ -77,6 +86,27 @@ struct want {
 #define WANT(key)	{ key, sizeof key - 1, -1 }
 
 /*
+ * a[0..n) == b[0..n), for the short keys pick() compares on every event:
+ * a word at a time, inline (the C library's memcmp() is a call that goes
+ * byte by byte).
+ */
+static int
+same(const char *a, const char *b, size_t n)
+{
+	uint64_t x, y;
+
+	for (; n >= 8; n -= 8, a += 8, b += 8) {
+		memcpy(&x, a, 8);
+		memcpy(&y, b, 8);
+		if (x != y)
+			return 0;
+	}
+	while (n > 0 && *a == *b)
+		n--, a++, b++;
+	return n == 0;
+}
+
+/*
  * One walk over the members of object obj finds every key of w (the
  * first of duplicates), stopping when all are found: far cheaper than one
  * json_find() per key on every event.
@@ -99,7 +129,7 @@ pick(const char *js, const struct json_tok *tok, int obj, struct want *w,
 				continue;
 			if (t->flags & JSON_ESCAPED ? json_eq(js, t, w[k].key) :
 			    t->len == w[k].len &&
-			    memcmp(js + t->start, w[k].key, t->len) == 0) {
+			    same(js + t->start, w[k].key, t->len)) {
 				w[k].idx = i + 1;
 				left--;
 				break;
@@ -249,6 +279,7 @@ slack_read(int proto, const char *msg, size_t len, struct json_tok *tok,
 		return why(m, SLACK_BAD, json_strerror(n));
 	if (tok[0].type != JSON_OBJECT)
 		return why(m, SLACK_BAD, "JSON that is not an object");
+	m->newline = (tok[0].flags & JSON_NEWLINE) != 0;
 	/* RTM messages are few: its own lookups are plain json_find(). */
 	pick(msg, tok, 0, w, proto == SLACK_RTM ? 1 : sizeof w / sizeof w[0]);
 	if (str_at(msg, tok, w[W_TYPE].idx, &m->type, &m->typelen) < 0)
@@ -273,17 +304,37 @@ slack_ack(char *out, size_t cap, const char *id, size_t idlen)
 	return n;
 }
 
-#define BUCKETS	(DEDUP_SLOTS / SLACK_DEDUP_WAYS)
+#define BUCKETS		(DEDUP_SLOTS / SLACK_DEDUP_WAYS)
+#define STAMP_BITS	24
+#define STAMP_MOD	((1u << STAMP_BITS) - 1)
+#define SLOT_STAMP(v)	((uint32_t)(v) & STAMP_MOD)
+
+/* The stored bits of key, in place above the stamp. */
+static uint64_t
+slot_key(uint64_t key)
+{
+	return key / BUCKETS << STAMP_BITS;
+}
+
+/* Seconds from stamp to now's stamp cur, modulo STAMP_MOD. */
+static uint32_t
+age(uint32_t cur, uint32_t stamp)
+{
+	return cur >= stamp ? cur - stamp : cur + STAMP_MOD - stamp;
+}
 
 /* see slack.h */
 int
 slack_seen(const struct slack_dedup *d, uint64_t key, uint32_t now_s)
 {
-	size_t b = (size_t)(key % BUCKETS) * SLACK_DEDUP_WAYS, i;
+	const uint64_t *v = &d->slot[key % BUCKETS * SLACK_DEDUP_WAYS];
+	uint64_t k = slot_key(key);
+	uint32_t cur = now_s % STAMP_MOD + 1;
+	size_t i;
 
-	for (i = b; i < b + SLACK_DEDUP_WAYS; i++)
-		if (d->when[i] != 0 && d->key[i] == key &&
-		    now_s + 1 - d->when[i] <= SLACK_DEDUP_TTL)
+	for (i = 0; i < SLACK_DEDUP_WAYS; i++)
+		if (v[i] != 0 && (v[i] ^ k) >> STAMP_BITS == 0 &&
+		    age(cur, SLOT_STAMP(v[i])) <= SLACK_DEDUP_TTL)
 			return 1;
 	return 0;
 }
@@ -292,16 +343,24 @@ slack_seen(const struct slack_dedup *d, uint64_t key, uint32_t now_s)
 void
 slack_remember(struct slack_dedup *d, uint64_t key, uint32_t now_s)
 {
-	size_t b = (size_t)(key % BUCKETS) * SLACK_DEDUP_WAYS, i, old = b;
+	uint64_t *v = &d->slot[key % BUCKETS * SLACK_DEDUP_WAYS];
+	uint64_t k = slot_key(key);
+	uint32_t cur = now_s % STAMP_MOD + 1, a, oldest = 0;
+	size_t i, old = 0;
 
-	for (i = b; i < b + SLACK_DEDUP_WAYS; i++) {
-		if (d->when[i] != 0 && d->key[i] == key) {
+	for (i = 0; i < SLACK_DEDUP_WAYS; i++) {
+		if (v[i] == 0) {
+			if (oldest != UINT32_MAX)
+				old = i, oldest = UINT32_MAX;
+			continue;
+		}
+		if ((v[i] ^ k) >> STAMP_BITS == 0) {
 			old = i;
 			break;
 		}
-		if (d->when[i] < d->when[old])
-			old = i;
+		if ((a = age(cur, SLOT_STAMP(v[i]))) > oldest && oldest !=
+		    UINT32_MAX)
+			old = i, oldest = a;
 	}
-	d->key[old] = key;
-	d->when[old] = now_s + 1;
+	v[old] = k | cur;
 }

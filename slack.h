@@ -52,6 +52,8 @@ struct slack_msg {
 	enum slack_reason reason;	/* DISCONNECT (why: its words) */
 	const char	*rec;		/* EVENT: the JSON to deliver */
 	size_t		 reclen;
+	int		 newline;	/* EVENT: rec may hold a newline
+					   (a blank between tokens) */
 	const char	*id;		/* envelope_id (raw JSON string) */
 	size_t		 idlen;
 	uint64_t	 key;		/* EVENT: identity for the id table */
@@ -82,14 +84,15 @@ size_t	slack_ack(char *out, size_t cap, const char *id, size_t idlen);
 /*
  * Recently delivered events: 64-bit keys with the second they were
  * delivered, kept at least SLACK_DEDUP_TTL seconds while the table is not
- * flooded beyond Slack's delivery limits (DEDUP_SLOTS in config.h).
+ * flooded beyond Slack's delivery limits (DEDUP_SLOTS in config.h).  Each
+ * slot is one word (see slack.c), so a bucket of SLACK_DEDUP_WAYS is two
+ * cache lines.
  */
 #define SLACK_DEDUP_TTL	600
 #define SLACK_DEDUP_WAYS 16
 
 struct slack_dedup {
-	uint64_t	key[DEDUP_SLOTS];
-	uint32_t	when[DEDUP_SLOTS];	/* seconds + 1; 0: empty */
+	uint64_t	slot[DEDUP_SLOTS];	/* 0: empty */
 };
 
 /* 1 when key was delivered in the last SLACK_DEDUP_TTL seconds. */

@@ -21,7 +21,10 @@
  *   control payloads (<= 125 bytes) into ctl[].
  * - utf8 is the UTF-8 decoder state after msg[0, msglen) of a text
  *   message.  It is never U_BAD: an invalid byte is an error at once, so
- *   a bad message is refused before the rest of it arrives.
+ *   a bad message is refused before the rest of it arrives.  The one
+ *   exception is ws_lazy_utf8(): a whole one-frame text message handed
+ *   out in place is then not run through the decoder at all, and
+ *   unchecked says so until the next ws_feed().
  * - closed: a close frame was handed out; nothing may follow it.
  * - err != WS_EOK is final until ws_init().
  */
@@ -165,9 +168,15 @@ utf8_run(unsigned s, const unsigned char *p, size_t n)
 
 	while (i < n) {
 		if (s == U_OK) {
-			/* ASCII 32 bytes at a time, then 8. */
+			/*
+			 * ASCII 32 bytes at a time, then 8; one memcpy() per
+			 * word, as one of 32 bytes may become a string move.
+			 */
 			while (n - i >= 32) {
-				memcpy(w, p + i, 32);
+				memcpy(&w[0], p + i, 8);
+				memcpy(&w[1], p + i + 8, 8);
+				memcpy(&w[2], p + i + 16, 8);
+				memcpy(&w[3], p + i + 24, 8);
 				if ((w[0] | w[1] | w[2] | w[3]) &
 				    0x8080808080808080ULL)
 					break;
@@ -238,6 +247,25 @@ ws_init(struct ws *w, unsigned char *msg, size_t cap)
 	w->rx = RX_HEAD;
 	w->hneed = 2;
 	w->utf8 = U_OK;
+}
+
+/* see ws.h */
+void
+ws_lazy_utf8(struct ws *w)
+{
+	w->lazy = 1;
+}
+
+/* see ws.h */
+int
+ws_check_text(struct ws *w, const unsigned char *data, size_t len)
+{
+	if (!w->unchecked)
+		return 0;
+	w->unchecked = 0;
+	if (utf8_run(U_OK, data, len) != U_OK)
+		return fail(w, WS_EUTF8);
+	return 0;
 }
 
 /* see ws.h */
@@ -446,6 +474,7 @@ ws_feed(struct ws *w, const unsigned char *in, size_t n, size_t *used,
 	int ctl, text, ev;
 
 	*used = 0;
+	w->unchecked = 0;
 	m->type = WS_NONE;
 	m->data = in;
 	m->len = 0;
@@ -479,7 +508,9 @@ ws_feed(struct ws *w, const unsigned char *in, size_t n, size_t *used,
 				p = in + off;
 				len = k;
 				off += k;
-				if (text && (w->utf8 = utf8_run(U_OK, p,
+				if (text && w->lazy)
+					w->unchecked = 1;
+				else if (text && (w->utf8 = utf8_run(U_OK, p,
 				    len)) == U_BAD) {
 					fail(w, WS_EUTF8);
 					goto out;

@@ -112,6 +112,9 @@ struct ws {
 	size_t		 msglen;	/* bytes of the open message in msg */
 	int		 msgop;		/* its opcode, 0 between messages */
 	unsigned	 utf8;		/* its UTF-8 decoder state */
+	int		 lazy;		/* see ws_lazy_utf8() */
+	int		 unchecked;	/* the text message handed out last
+					   was not checked (lazy) */
 	int		 err;
 	int		 closed;	/* the close frame has been seen */
 	int		 rx;		/* what the parser waits for */
@@ -134,6 +137,25 @@ struct ws {
  * 1009).  slackbot uses WS_MSG_MAX.  msg must outlive w's use.
  */
 void	ws_init(struct ws *, unsigned char *msg, size_t cap);
+
+/*
+ * Leaves the UTF-8 check of a text message that arrives whole in one
+ * frame to the caller, for a caller that validates every text message
+ * anyway with a check at least as strict (a strict JSON parser refuses
+ * invalid UTF-8): such a message is then handed out unchecked, and when
+ * the caller's own check fails it must call ws_check_text() before
+ * deciding that the message is merely unusable.  Fragmented messages are
+ * still checked as their pieces arrive.  Lasts until ws_init().
+ */
+void	ws_lazy_utf8(struct ws *);
+
+/*
+ * Checks data[0..len), the text message that the last ws_feed() handed
+ * out, if it went out unchecked (ws_lazy_utf8()).  Returns 0 when it is
+ * valid UTF-8 (or was checked already), or -1 with WS_EUTF8 in
+ * ws_error(): a protocol error, as if ws_feed() had found it (close 1007).
+ */
+int	ws_check_text(struct ws *, const unsigned char *data, size_t len);
 
 /*
  * 1 when part of a frame or of a fragmented message has been taken and
@@ -171,7 +193,9 @@ int	ws_handshake_check(struct ws *, const struct http_resp *r);
  * most one event and sets *used to the bytes used; call again with the
  * rest.  Returns:
  *	WS_OP_TEXT, WS_OP_BINARY	a complete message in *m (a text
- *					message is valid UTF-8)
+ *					message is valid UTF-8, unless
+ *					ws_lazy_utf8() left that to the
+ *					caller)
  *	WS_OP_PING			answer with a pong carrying the same
  *					payload (ws_write_pong())
  *	WS_OP_PONG

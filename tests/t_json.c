@@ -117,8 +117,13 @@ check_tree(const char *js, size_t len, const struct json_tok *t, int n)
 {
 	int i, c, kids, last;
 
+	/* A raw newline can only be a blank; the first token says so. */
+	if (n > 0)
+		CHECK(((t[0].flags & JSON_NEWLINE) != 0) ==
+		    (memchr(js, '\n', len) != NULL));
 	for (i = 0; i < n; i++) {
-		if (!CHECK((int)t[i].next > i && (int)t[i].next <= n) ||
+		if (!CHECK(i == 0 || (t[i].flags & JSON_NEWLINE) == 0) ||
+		    !CHECK((int)t[i].next > i && (int)t[i].next <= n) ||
 		    !CHECK((uint64_t)t[i].start + t[i].len <= len))
 			return;
 		switch (t[i].type) {
@@ -627,6 +632,44 @@ t_parse_shallow(void)
 	r = parse(S("[[1,2,3],{\"a\":[4]},\"x\"]"), 1, 0, &off);
 	CHECK_EQ(r, 1);
 	CHECK(strcmp(render(toks, 1), "a0:23#3>1F") == 0);
+}
+
+/*
+ * JSON_NEWLINE: a newline among the blanks, at any depth, stored or
+ * folded; never for a blank without one or an escaped \n.
+ */
+static void
+t_parse_newline(void)
+{
+	static const struct {
+		const char	*in;
+		size_t		 len;
+		int		 nl;
+	} c[] = {
+		{ S("{\"a\":[1,{\"b\":\"x\\ny\"}]}"), 0 },
+		{ S(" {\"a\" :\t[1 ,\r{ \"b\": \"x\"} ] } "), 0 },
+		{ S("\n{\"a\":[1,{\"b\":\"x\"}]}"), 1 },
+		{ S("{\"a\":[1,{\"b\":\"x\"}]}\r\n"), 1 },
+		{ S("{\"a\"\n:[1,{\"b\":\"x\"}]}"), 1 },
+		{ S("{\"a\":[1,\n{\"b\":\"x\"}]}"), 1 },
+		{ S("{\"a\":[1,{\"b\":\"x\"\n}]}"), 1 },
+		{ S("[[[[\n]]]]"), 1 },
+		{ S("\"s\"\n"), 1 },
+	};
+	unsigned int depth[] = { 0, 1, 2, 3, JSON_FULL };
+	size_t i, k, off;
+	int r;
+
+	for (i = 0; i < nitems(c); i++)
+		for (k = 0; k < nitems(depth); k++) {
+			r = parse(c[i].in, c[i].len, NTOK, depth[k], &off);
+			if (!CHECK(r > 0))
+				continue;
+			if (!CHECK_EQ((toks[0].flags & JSON_NEWLINE) != 0,
+			    c[i].nl))
+				fprintf(stderr, "  case %zu depth %u\n", i,
+				    depth[k]);
+		}
 }
 
 /*
@@ -1438,6 +1481,7 @@ static const struct t_case cases[] = {
 	{ "parse_trailing_blanks", t_parse_trailing_blanks },
 	{ "parse_nomem", t_parse_nomem },
 	{ "parse_shallow", t_parse_shallow },
+	{ "parse_newline", t_parse_newline },
 	{ "parse_shallow_all", t_parse_shallow_all },
 	{ "parse_depth", t_parse_depth },
 	{ "parse_limits", t_parse_limits },

@@ -65,6 +65,7 @@ t_events_api(void)
 	CHECK(view_is(m.type, m.typelen, "events_api"));
 	CHECK_EQ(m.retry, 0);
 	CHECK(m.key != 0);
+	CHECK_EQ(m.newline, 0);
 
 	/* A redelivery in a new envelope is the same event. */
 	CHECK_EQ(rd(SLACK_SOCKET, "{\"envelope_id\":\"d4e5\",\"type\":"
@@ -81,6 +82,17 @@ t_events_api(void)
 	    "\"Ev08CHANMSG2\"}}", &again), SLACK_EVENT);
 	CHECK(again.key != m.key);
 	CHECK(view_is(again.rec, again.reclen, "{}"));
+
+	/* A newline between tokens, here or anywhere: the handler side
+	   must make the event one line. */
+	CHECK_EQ(rd(SLACK_SOCKET, "{\"envelope_id\":\"d4e5\",\"type\":"
+	    "\"events_api\",\"payload\":{\"event\":{\"a\":\n1},\"event_id\":"
+	    "\"Ev08CHANMSG2\"}}", &again), SLACK_EVENT);
+	CHECK_EQ(again.newline, 1);
+	CHECK_EQ(rd(SLACK_SOCKET, "{\"envelope_id\":\"d4e5\",\"type\":"
+	    "\"events_api\",\"payload\":{\"event\":{\"a\":\"\\n\"},"
+	    "\"event_id\":\"Ev08CHANMSG2\"}}\n", &again), SLACK_EVENT);
+	CHECK_EQ(again.newline, 1);
 }
 
 static void
@@ -259,6 +271,31 @@ t_dedup(void)
 	CHECK(slack_seen(&d, k, 30));
 	CHECK(!slack_seen(&d, 7, 30));		/* the oldest went */
 	CHECK(slack_seen(&d, 7 + DEDUP_SLOTS / SLACK_DEDUP_WAYS, 30));
+
+	/* Keys of one bucket that differ only in high bits are told apart. */
+	memset(&d, 0, sizeof d);
+	slack_remember(&d, 7, 1);
+	CHECK(!slack_seen(&d, 7 + (1ull << 40), 2));
+	CHECK(!slack_seen(&d, 7 + (1ull << 49), 2));
+	slack_remember(&d, 7 + (1ull << 49), 2);
+	CHECK(slack_seen(&d, 7, 3));
+	CHECK(slack_seen(&d, 7 + (1ull << 49), 3));
+
+	/* Ages are right across the wrap of the stored seconds (24 bits). */
+	memset(&d, 0, sizeof d);
+	slack_remember(&d, 42, (1u << 24) - 10);
+	CHECK(slack_seen(&d, 42, (1u << 24) + 100));
+	CHECK(slack_seen(&d, 42, (1u << 24) - 10 + SLACK_DEDUP_TTL));
+	CHECK(!slack_seen(&d, 42, (1u << 24) - 10 + SLACK_DEDUP_TTL + 2));
+	/* and the oldest key of a full bucket goes even then. */
+	for (i = 0; i < SLACK_DEDUP_WAYS; i++)
+		slack_remember(&d, 7 + (uint64_t)i * (DEDUP_SLOTS /
+		    SLACK_DEDUP_WAYS), (1u << 24) - 8 + (uint32_t)i);
+	slack_remember(&d, 7 + (uint64_t)SLACK_DEDUP_WAYS * (DEDUP_SLOTS /
+	    SLACK_DEDUP_WAYS), (1u << 24) + 20);
+	CHECK(!slack_seen(&d, 7, (1u << 24) + 20));
+	CHECK(slack_seen(&d, 7 + DEDUP_SLOTS / SLACK_DEDUP_WAYS,
+	    (1u << 24) + 20));
 
 	/* At Slack's ceiling, 5,000 keys in ten minutes are all kept. */
 	memset(&d, 0, sizeof d);

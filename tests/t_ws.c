@@ -720,6 +720,50 @@ t_utf8_fail_fast(void)
 	CHECK_EQ(ws_error(&w), WS_EOK);
 }
 
+/*
+ * ws_lazy_utf8(): a whole one-frame text message goes out unchecked and
+ * ws_check_text() checks it; fragments are still checked as they come.
+ */
+static void
+t_lazy_utf8(void)
+{
+	static const unsigned char bad[] = "\x81\x04" "ab\xc0\xaf";
+	static const unsigned char good[] = "\x81\x04" "a\xc2\xa9" "b";
+	static const unsigned char frag[] = "\x01\x02" "a\xff";
+	struct ws_msg m;
+	size_t used;
+
+	ws_init(&w, msgbuf, sizeof msgbuf);
+	ws_lazy_utf8(&w);
+	CHECK_EQ(ws_feed(&w, bad, sizeof bad - 1, &used, &m), WS_OP_TEXT);
+	CHECK(m.data == bad + 2);
+	CHECK_EQ(ws_error(&w), WS_EOK);
+	CHECK_EQ(ws_check_text(&w, m.data, m.len), -1);
+	CHECK_EQ(ws_error(&w), WS_EUTF8);
+	CHECK_EQ(ws_close_code(ws_error(&w)), 1007);
+	CHECK_EQ(ws_feed(&w, good, sizeof good - 1, &used, &m), -1);
+
+	ws_init(&w, msgbuf, sizeof msgbuf);
+	ws_lazy_utf8(&w);
+	CHECK_EQ(ws_feed(&w, good, sizeof good - 1, &used, &m), WS_OP_TEXT);
+	CHECK_EQ(ws_check_text(&w, m.data, m.len), 0);
+	CHECK_EQ(ws_error(&w), WS_EOK);
+	/* Only the message just handed out is the caller's to check. */
+	CHECK_EQ(ws_feed(&w, bad, 0, &used, &m), WS_NONE);
+	CHECK_EQ(ws_check_text(&w, bad + 2, 4), 0);
+	CHECK_EQ(ws_error(&w), WS_EOK);
+
+	ws_init(&w, msgbuf, sizeof msgbuf);
+	ws_lazy_utf8(&w);
+	CHECK_EQ(ws_feed(&w, frag, sizeof frag - 1, &used, &m), -1);
+	CHECK_EQ(ws_error(&w), WS_EUTF8);
+
+	/* Without ws_lazy_utf8(), ws_feed() checks it, as always. */
+	ws_init(&w, msgbuf, sizeof msgbuf);
+	CHECK_EQ(ws_feed(&w, bad, sizeof bad - 1, &used, &m), -1);
+	CHECK_EQ(ws_error(&w), WS_EUTF8);
+}
+
 /* An error is detected from the header alone, before any payload byte. */
 static void
 t_early_errors(void)
@@ -1417,6 +1461,7 @@ t_handshake_order(void)
 
 static const struct t_case cases[] = {
 	{ "tcases", t_tcases },
+	{ "lazy_utf8", t_lazy_utf8 },
 	{ "rfc_lengths", t_rfc_lengths },
 	{ "big_fragments", t_big_fragments },
 	{ "close_codes", t_close_codes },

@@ -54,6 +54,32 @@ def stream_of_1000_events_printed_once_in_order_and_acked():
     rk.no_secrets(si)
 
 
+@test(timeout=30)
+def event_with_newlines_between_tokens_is_printed_as_one_line():
+    si = lib.standin()
+    b = rk.sm_bot(si)
+    si.wait_ws(1)
+    event = {"type": "message", "text": "two\nlines", "ts": "1.000200",
+             "blocks": [{"type": "rich_text", "elements": []}]}
+    si.ws_send(json.dumps({"envelope_id": "e-pretty", "type": "events_api",
+                           "payload": {"event": event,
+                                       "event_id": "Ev0PRETTY1"}},
+                          indent=2))
+    # A compact one after it: the newline mark is per event.
+    si.ws_send(json.dumps({"envelope_id": "e-compact",
+                           "type": "events_api",
+                           "payload": {"event": {"type": "message",
+                                                 "text": "flat"},
+                                       "event_id": "Ev0PRETTY2"}},
+                          separators=(",", ":")))
+    line = b.readline(5)
+    ok(line is not None and "\n" not in line, "one line: %r" % (line,))
+    eq(json.loads(line), event)
+    eq(b.readline(5), '{"type":"message","text":"flat"}')
+    rk.no_more_lines(b, 0.3)
+    rk.no_secrets(si)
+
+
 def stream_in_background(si, n, rate):
     """sm_events(n, rate) in a thread; returns (thread, result list)."""
     out = []

@@ -263,6 +263,32 @@ def masked_frame_from_the_server_closes_with_1002_and_reconnects():
 
 
 @test(timeout=30)
+def text_that_is_not_utf8_closes_with_1007_and_reconnects():
+    # A whole envelope in one frame, JSON but for one byte in a string,
+    # then a text that is neither JSON nor UTF-8: both are protocol
+    # errors (RFC 6455 8.1), not merely messages to skip.
+    si = lib.standin(ack_timeout=0.5)
+    b = rk.sm_bot(si)
+    for n, junk in enumerate((
+            b'{"envelope_id":"e-not-utf8","type":"events_api","payload":'
+            b'{"event":{"type":"message","text":"caf\xe9"}}}',
+            b"not json \xc0\xaf"), 1):
+        w = live(si, n)
+        si.ws_send(junk)
+        w = si.wait_closed(w["id"])
+        ok(w["close_received"] is not None, "no close frame from slackbot")
+        eq(w["close_received"]["code"], 1007, "close code")
+    live(si, 3)
+    si.sm_events(1)
+    eq(rk.read_seqs(b, 1), [1])
+    rk.no_more_lines(b, 0.3)
+    ok("e-not-utf8" not in [a["envelope_id"] for a in si.acks()],
+       "not acknowledged")
+    ok(b.stderr().count("1007") >= 2, "logged")
+    rk.no_secrets(si)
+
+
+@test(timeout=30)
 def messages_that_are_not_slacks_are_skipped_and_the_socket_stays():
     si = lib.standin()
     b = rk.sm_bot(si)

@@ -2250,8 +2250,9 @@ class StandIn:
 
     async def _ws_text(self, w, text, what, envelope_id=None, framing=None):
         """Sends one text message (unless the connection is silent);
-        records it.  framing: None, or dict(kind="fragmented"|"masked",
-        ...) for the odd shapes."""
+        records it.  framing: None, or dict(kind="fragmented"|"masked"|
+        "bytes", ...) for the odd shapes ("bytes": text is bytes, sent in
+        one text frame as they are)."""
         suppressed = w.silent or w.rec["closed"] is not None or \
             w.close_task is not None
         with self._lock:
@@ -2267,6 +2268,8 @@ class StandIn:
             async with w.send_lock:
                 if framing is None:
                     await w.ws.send_str(text)
+                elif framing["kind"] == "bytes":
+                    w.tr.write(_ws_frame(0x1, text))
                 elif framing["kind"] == "masked":
                     w.tr.write(_ws_frame(0x1, text.encode(),
                                          mask=os.urandom(4)))
@@ -3020,13 +3023,16 @@ class StandIn:
                 if not w.silent:
                     async with w.send_lock:
                         await w.ws.send_bytes(raw)
+            elif isinstance(data, bytes):
+                await self._ws_text(w, data, "raw", framing={"kind": "bytes"})
             else:
                 text = data if isinstance(data, str) else slack_json(data)
                 await self._ws_text(w, text, "raw")
 
     def ws_send(self, data, conn=None, binary=False):
         """Sends anything: a dict (as JSON), a str (as is, e.g. not JSON
-        at all), or bytes in a binary frame (binary=True)."""
+        at all), bytes in a binary frame (binary=True), or bytes in a text
+        frame as they are (not binary: invalid UTF-8, say)."""
         return self._call(self._a_ws_send(data, conn, binary))
 
     async def _a_ws_trickle(self, text, interval, conn=None):
