@@ -61,8 +61,13 @@ CFLAGS	= $(STD) -Os $(WARN) -Wno-format-truncation $(INC) -DBUILD_EPOCH=$(BUILD_
 	  -ffunction-sections -fdata-sections -fno-pie -fno-stack-protector \
 	  -fno-unwind-tables -fno-asynchronous-unwind-tables -MMD -MP
 # -u malloc: only the C library calls malloc(), after lib.a is searched, so
-# malloc.c's is named here to take its place (malloc.c).
-LDFLAGS	= -static -no-pie -Wl,--gc-sections -Wl,-z,noseparate-code -Wl,-u,malloc
+# malloc.c's is named here to take its place (malloc.c).  No padding
+# between code and data in the file: no RELRO (a static musl program never
+# write-protects it; it cost a page's alignment), pages shared in the file
+# (common-page-size), no build id (nothing reads it).
+LDFLAGS	= -static -no-pie -Wl,--gc-sections -Wl,-z,noseparate-code \
+	  -Wl,-u,malloc -Wl,-z,norelro -Wl,-z,common-page-size=64 \
+	  -Wl,--build-id=none
 SANFLAGS = $(STD) -g -O1 $(WARN) $(HOSTINC) -DBUILD_EPOCH=$(BUILD_EPOCH) -fsanitize=address,undefined \
 	  -fno-sanitize-recover=all -fno-omit-frame-pointer -MMD -MP
 # Fuzzing: the library instrumented for coverage, the targets (the
