@@ -61,12 +61,13 @@ CFLAGS	= $(STD) -Os $(WARN) -Wno-format-truncation $(INC) -DBUILD_EPOCH=$(BUILD_
 	  -ffunction-sections -fdata-sections -fno-pie -fno-stack-protector \
 	  -fno-unwind-tables -fno-asynchronous-unwind-tables -MMD -MP
 # -u malloc: only the C library calls malloc(), after lib.a is searched, so
-# malloc.c's is named here to take its place (malloc.c).  No padding
-# between code and data in the file: no RELRO (a static musl program never
-# write-protects it; it cost a page's alignment), pages shared in the file
-# (common-page-size), no build id (nothing reads it).
+# malloc.c's is named here to take its place (malloc.c); likewise qsort,
+# for libc.c.  No padding between code and data in the file: no RELRO (a
+# static musl program never write-protects it; it cost a page's
+# alignment), pages shared in the file (common-page-size), no build id
+# (nothing reads it).
 LDFLAGS	= -static -no-pie -Wl,--gc-sections -Wl,-z,noseparate-code \
-	  -Wl,-u,malloc -Wl,-z,norelro -Wl,-z,common-page-size=64 \
+	  -Wl,-u,malloc -Wl,-u,qsort -Wl,-z,norelro -Wl,-z,common-page-size=64 \
 	  -Wl,--build-id=none
 SANFLAGS = $(STD) -g -O1 $(WARN) $(HOSTINC) -DBUILD_EPOCH=$(BUILD_EPOCH) -fsanitize=address,undefined \
 	  -fno-sanitize-recover=all -fno-omit-frame-pointer -MMD -MP
@@ -88,11 +89,11 @@ FUZZ	= $(patsubst tests/%.c,%,$(wildcard tests/fuzz_*.c))
 
 MUSLOBJ	= $(patsubst %.c,$(B)/%.o,$(notdir $(LIBSRC)))
 # malloc.c stands in for the C library's allocator in the static build only:
-# the sanitizers watch the C library's.
-SANOBJ	= $(patsubst %.c,build/asan/%.o,$(notdir $(filter-out malloc.c,$(LIBSRC))))
+# the sanitizers watch the C library's; libc.c for three more functions.
+SANOBJ	= $(patsubst %.c,build/asan/%.o,$(notdir $(filter-out malloc.c libc.c,$(LIBSRC))))
 # printf.c stands in for the C library's printf family (it has no floating
 # point, which libFuzzer's own output needs).
-FUZZOBJ	= $(patsubst %.c,build/fuzz/%.o,$(notdir $(filter-out printf.c malloc.c,$(LIBSRC))))
+FUZZOBJ	= $(patsubst %.c,build/fuzz/%.o,$(notdir $(filter-out printf.c malloc.c libc.c,$(LIBSRC))))
 
 # Roots compiled into the binary for machines without a CA bundle
 # (README.md, "Trust").  Taken from Debian's ca-certificates at build time.
