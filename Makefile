@@ -30,7 +30,7 @@ ifeq ($(filter $(TARGET),$(TARGETS)),)
 $(error TARGET=$(TARGET): not one of $(TARGETS))
 endif
 TC	= build/tc/$(TARGET)
-CC	= $($(TARGET)_CROSS)gcc -specs=$(TC)/gcc.specs $($(TARGET)_ARCH)
+CC	= $($(TARGET)_CROSS)gcc -specs=$(TC)/gcc.specs $($(TARGET)_ARCH) $($(TARGET)_CODE)
 bdir	= $(if $(filter x86_64,$(1)),build/musl,build/$(1))
 bin	= $(if $(filter x86_64,$(1)),slackbot,build/$(1)/slackbot)
 B	= $(call bdir,$(TARGET))
@@ -109,11 +109,14 @@ E	= $(if $(V),@:,@printf '  %-7s %s\n')
 all: $(BIN)
 
 # The link also writes its map: where each byte went, before stripping
-# (scripts/memtable, scripts/sizes).
-$(BIN) $(B)/slackbot.map &: $(PROGOBJ) $(B)/lib.a
+# (scripts/memtable, scripts/sizes); and the binary with its symbols,
+# slackbot.elf, which tells MIPS16e code from MIPS32 code for a
+# disassembler (tests/e2e/test_targets.py).  The product is it stripped.
+$(BIN) $(B)/slackbot.map $(B)/slackbot.elf &: $(PROGOBJ) $(B)/lib.a
 	$(E) LD $(BIN)
-	$(Q)$(CC) $(LDFLAGS) -s -Wl,-Map,$(B)/slackbot.map -o $(BIN) \
+	$(Q)$(CC) $(LDFLAGS) -Wl,-Map,$(B)/slackbot.map -o $(B)/slackbot.elf \
 	    $(PROGOBJ) $(B)/lib.a
+	$(Q)$($(TARGET)_CROSS)strip -o $(BIN) $(B)/slackbot.elf
 	@ls -l $(BIN) | awk '{ print "$(BIN) ($(TARGET)): " $$5 " bytes" }'
 
 $(B)/lib.a: $(MUSLOBJ)
@@ -139,7 +142,7 @@ $(B)/anchors.o: build/anchors.c $(TC)/specs.ok | $(B)
 # musl, BearSSL and libgcc of the target (quick when they are built).
 $(TC)/specs.ok: FORCE | $(B)
 	@scripts/toolchain $(TARGET) $($(TARGET)_CROSS) '$($(TARGET)_ARCH)' \
-	    $(or $($(TARGET)_LIBGCC),debian)
+	    $(or $($(TARGET)_LIBGCC),debian) '$($(TARGET)_CODE)'
 
 build/asan/%.o: %.c | build/asan
 	$(E) CC $@
