@@ -30,7 +30,7 @@ ifeq ($(filter $(TARGET),$(TARGETS)),)
 $(error TARGET=$(TARGET): not one of $(TARGETS))
 endif
 TC	= build/tc/$(TARGET)
-CC	= $($(TARGET)_CROSS)gcc -specs=$(TC)/gcc.specs $($(TARGET)_ARCH)
+CC	= $($(TARGET)_CROSS)gcc -specs=$(TC)/gcc.specs $($(TARGET)_ARCH) $($(TARGET)_CODE)
 bdir	= $(if $(filter x86_64,$(1)),build/musl,build/$(1))
 bin	= $(if $(filter x86_64,$(1)),slackbot,build/$(1)/slackbot)
 B	= $(call bdir,$(TARGET))
@@ -61,8 +61,14 @@ CFLAGS	= $(STD) -Os $(WARN) -Wno-format-truncation $(INC) -DBUILD_EPOCH=$(BUILD_
 	  -ffunction-sections -fdata-sections -fno-pie -fno-stack-protector \
 	  -fno-unwind-tables -fno-asynchronous-unwind-tables -MMD -MP
 # -u malloc: only the C library calls malloc(), after lib.a is searched, so
-# malloc.c's is named here to take its place (malloc.c).
-LDFLAGS	= -static -no-pie -Wl,--gc-sections -Wl,-z,noseparate-code -Wl,-u,malloc
+# malloc.c's is named here to take its place (malloc.c); likewise qsort,
+# for libc.c.  No padding between code and data in the file: no RELRO (a
+# static musl program never write-protects it; it cost a page's
+# alignment), pages shared in the file (common-page-size), no build id
+# (nothing reads it).
+LDFLAGS	= -static -no-pie -Wl,--gc-sections -Wl,-z,noseparate-code \
+	  -Wl,-u,malloc -Wl,-u,qsort -Wl,-z,norelro -Wl,-z,common-page-size=64 \
+	  -Wl,--build-id=none
 SANFLAGS = $(STD) -g -O1 $(WARN) $(HOSTINC) -DBUILD_EPOCH=$(BUILD_EPOCH) -fsanitize=address,undefined \
 	  -fno-sanitize-recover=all -fno-omit-frame-pointer -MMD -MP
 # Fuzzing: the library instrumented for coverage, the targets (the
@@ -83,11 +89,11 @@ FUZZ	= $(patsubst tests/%.c,%,$(wildcard tests/fuzz_*.c))
 
 MUSLOBJ	= $(patsubst %.c,$(B)/%.o,$(notdir $(LIBSRC)))
 # malloc.c stands in for the C library's allocator in the static build only:
-# the sanitizers watch the C library's.
-SANOBJ	= $(patsubst %.c,build/asan/%.o,$(notdir $(filter-out malloc.c,$(LIBSRC))))
+# the sanitizers watch the C library's; libc.c for three more functions.
+SANOBJ	= $(patsubst %.c,build/asan/%.o,$(notdir $(filter-out malloc.c libc.c,$(LIBSRC))))
 # printf.c stands in for the C library's printf family (it has no floating
 # point, which libFuzzer's own output needs).
-FUZZOBJ	= $(patsubst %.c,build/fuzz/%.o,$(notdir $(filter-out printf.c malloc.c,$(LIBSRC))))
+FUZZOBJ	= $(patsubst %.c,build/fuzz/%.o,$(notdir $(filter-out printf.c malloc.c libc.c,$(LIBSRC))))
 
 # Roots compiled into the binary for machines without a CA bundle
 # (README.md, "Trust").  Taken from Debian's ca-certificates at build time.
@@ -103,11 +109,14 @@ E	= $(if $(V),@:,@printf '  %-7s %s\n')
 all: $(BIN)
 
 # The link also writes its map: where each byte went, before stripping
-# (scripts/memtable, scripts/sizes).
-$(BIN) $(B)/slackbot.map &: $(PROGOBJ) $(B)/lib.a
+# (scripts/memtable, scripts/sizes); and the binary with its symbols,
+# slackbot.elf, which tells MIPS16e code from MIPS32 code for a
+# disassembler (tests/e2e/test_targets.py).  The product is it stripped.
+$(BIN) $(B)/slackbot.map $(B)/slackbot.elf &: $(PROGOBJ) $(B)/lib.a
 	$(E) LD $(BIN)
-	$(Q)$(CC) $(LDFLAGS) -s -Wl,-Map,$(B)/slackbot.map -o $(BIN) \
+	$(Q)$(CC) $(LDFLAGS) -Wl,-Map,$(B)/slackbot.map -o $(B)/slackbot.elf \
 	    $(PROGOBJ) $(B)/lib.a
+	$(Q)$($(TARGET)_CROSS)strip -o $(BIN) $(B)/slackbot.elf
 	@ls -l $(BIN) | awk '{ print "$(BIN) ($(TARGET)): " $$5 " bytes" }'
 
 $(B)/lib.a: $(MUSLOBJ)
@@ -133,7 +142,7 @@ $(B)/anchors.o: build/anchors.c $(TC)/specs.ok | $(B)
 # musl, BearSSL and libgcc of the target (quick when they are built).
 $(TC)/specs.ok: FORCE | $(B)
 	@scripts/toolchain $(TARGET) $($(TARGET)_CROSS) '$($(TARGET)_ARCH)' \
-	    $(or $($(TARGET)_LIBGCC),debian)
+	    $(or $($(TARGET)_LIBGCC),debian) '$($(TARGET)_CODE)'
 
 build/asan/%.o: %.c | build/asan
 	$(E) CC $@

@@ -82,7 +82,7 @@ struct json_tok {
  * JSON_EPART, the value that found the array full for JSON_ENOMEM), or
  * len on success.  An empty or all-blank input is JSON_EPART.
  */
-int	json_parse(const char *js, size_t len, struct json_tok *tok,
+HOT int	json_parse(const char *js, size_t len, struct json_tok *tok,
 	    size_t ntok, unsigned int depth, size_t *erroff);
 
 /*

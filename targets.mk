@@ -1,6 +1,8 @@
 # The targets of `make TARGET=...`, one block each:
 #   T_CROSS   prefix of Debian's cross compiler for it (gcc-<...> package)
 #   T_ARCH    code generation: instruction set, float ABI
+#   T_CODE    added to T_ARCH for BearSSL and slackbot, not musl (whose
+#             assembly is written for T_ARCH's instruction set)
 #   T_LIBGCC  debian: the cross compiler's libgcc.a fits this ABI;
 #             source: its routines are built from gcc's source for T_ARCH
 #   T_QEMU    how the tests run its binaries here (empty: natively)
@@ -36,12 +38,14 @@ armv6_QEMU	= qemu-arm-static -cpu arm1176
 # MIPS32r2 tuned for the 24Kc, soft float: OpenWrt's mips_24kc and
 # mipsel_24kc; Debian's mips libgcc is hard-float, so built here.
 mipsel_CROSS	= mipsel-linux-gnu-
-mipsel_ARCH	= -march=mips32r2 -mtune=24kc -msoft-float -mno-abicalls
+mipsel_ARCH	= -march=mips32r2 -mtune=24kc -msoft-float -mno-abicalls -minterlink-compressed
+mipsel_CODE	= -mips16
 mipsel_LIBGCC	= source
 mipsel_QEMU	= qemu-mipsel-static -cpu 24Kc
 
 mips_CROSS	= mips-linux-gnu-
-mips_ARCH	= -march=mips32r2 -mtune=24kc -msoft-float -mno-abicalls
+mips_ARCH	= -march=mips32r2 -mtune=24kc -msoft-float -mno-abicalls -minterlink-compressed
+mips_CODE	= -mips16
 mips_LIBGCC	= source
 mips_QEMU	= qemu-mips-static -cpu 24Kc
 

@@ -1,0 +1,218 @@
+/*
+ * tests/t_libc.c: qsort, strtoul, strtoull and strstr, as libc.c has them
+ * in the static build (the ASan build runs the same cases against the C
+ * library's, which keeps the expectations honest).
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness.h"
+
+/* strtoul, strtoull */
+
+#define ALL	(-1)	/* the number ends at the end of the string */
+
+static const struct {
+	const char		*s;
+	int			 base;
+	unsigned long long	 v;
+	int			 end;	/* bytes taken, or ALL */
+	int			 err;
+} numbers[] = {
+	{ "0",			10,	0,		ALL,	0 },
+	{ "53",			10,	53,		ALL,	0 },
+	{ "  \t\n443",		10,	443,		ALL,	0 },
+	{ "+8080",		10,	8080,		ALL,	0 },
+	{ "65535x",		10,	65535,		5,	0 },
+	{ "12 34",		10,	12,		2,	0 },
+	{ "",			10,	0,		0,	0 },
+	{ "  ",			10,	0,		0,	0 },
+	{ "-",			10,	0,		0,	0 },
+	{ "+",			10,	0,		0,	0 },
+	{ "x1",			10,	0,		0,	0 },
+	{ "0x1f",		16,	31,		ALL,	0 },
+	{ "0X1F",		0,	31,		ALL,	0 },
+	{ "1f",			16,	31,		ALL,	0 },
+	{ "0x",			16,	0,		1,	0 },
+	{ "0xg",		0,	0,		1,	0 },
+	{ "017",		0,	15,		ALL,	0 },
+	{ "09",			0,	0,		1,	0 },
+	{ "0x1f",		10,	0,		1,	0 },
+	{ "z",			36,	35,		ALL,	0 },
+	{ "Zz",			36,	1295,		ALL,	0 },
+	{ "101",		2,	5,		ALL,	0 },
+	{ "102",		2,	2,		2,	0 },
+	{ "18446744073709551615", 10,	ULLONG_MAX,	ALL,	0 },
+	{ "18446744073709551616", 10,	ULLONG_MAX,	ALL,	ERANGE },
+	{ "99999999999999999999999", 10, ULLONG_MAX,	ALL,	ERANGE },
+	{ "ffffffffffffffff",	16,	ULLONG_MAX,	ALL,	0 },
+	{ "10000000000000000",	16,	ULLONG_MAX,	ALL,	ERANGE },
+	{ "-1",			10,	ULLONG_MAX,	ALL,	0 },
+	{ "-18446744073709551615", 10,	1,		ALL,	0 },
+	{ "-18446744073709551616", 10,	ULLONG_MAX,	ALL,	ERANGE },
+};
+
+static void
+t_strtoull_table(void)
+{
+	unsigned long long v;
+	size_t i;
+	char *end;
+
+	for (i = 0; i < nitems(numbers); i++) {
+		errno = 0;
+		v = strtoull(numbers[i].s, &end, numbers[i].base);
+		if (!CHECK(v == numbers[i].v))
+			fprintf(stderr, "  %s in base %d: %llu\n",
+			    numbers[i].s, numbers[i].base, v);
+		CHECK_EQ(end - numbers[i].s, numbers[i].end == ALL ?
+		    (long long)strlen(numbers[i].s) : numbers[i].end);
+		CHECK_EQ(errno, numbers[i].err);
+	}
+	CHECK_EQ(strtoull("7", NULL, 10), 7);
+}
+
+/* strtoul: the same where the value fits unsigned long, saturated where not. */
+static void
+t_strtoul_table(void)
+{
+	unsigned long v;
+	size_t i;
+	char *end;
+	int wide = ULONG_MAX == ULLONG_MAX;
+
+	for (i = 0; i < nitems(numbers); i++) {
+		if (!wide && (numbers[i].v > ULONG_MAX || numbers[i].s[0] == '-'))
+			continue;
+		errno = 0;
+		v = strtoul(numbers[i].s, &end, numbers[i].base);
+		CHECK(v == numbers[i].v);
+		CHECK_EQ(errno, numbers[i].err);
+		CHECK_EQ(end - numbers[i].s, numbers[i].end == ALL ?
+		    (long long)strlen(numbers[i].s) : numbers[i].end);
+	}
+	errno = 0;
+	CHECK(strtoul("4294967295", NULL, 10) == 4294967295UL);
+	CHECK_EQ(errno, 0);
+	CHECK(strtoul("-1", NULL, 10) == ULONG_MAX);
+	CHECK(strtoul("-2", NULL, 10) == ULONG_MAX - 1);
+	CHECK_EQ(errno, 0);
+	if (!wide) {
+		CHECK(strtoul("4294967296", NULL, 10) == ULONG_MAX);
+		CHECK_EQ(errno, ERANGE);
+		errno = 0;
+		CHECK(strtoul("-4294967296", NULL, 10) == ULONG_MAX);
+		CHECK_EQ(errno, ERANGE);
+	}
+}
+
+/* qsort */
+
+static int
+cmp_int(const void *a, const void *b)
+{
+	int x = *(const int *)a, y = *(const int *)b;
+
+	return (x > y) - (x < y);
+}
+
+struct rec {
+	unsigned char	key;
+	unsigned char	pad[10];
+};
+
+static int
+cmp_rec(const void *a, const void *b)
+{
+	return ((const struct rec *)a)->key - ((const struct rec *)b)->key;
+}
+
+static void
+t_qsort_random(void)
+{
+	static int a[300];
+	static struct rec r[64];
+	unsigned x = 12345;
+	size_t n, i, round;
+	long long sum, sum2;
+
+	for (round = 0; round < 200; round++) {
+		n = round % 2 ? round % 37 : round;
+		if (n > nitems(a))
+			n = nitems(a);
+		for (sum = 0, i = 0; i < n; i++) {
+			x = x * 1103515245 + 12345;
+			a[i] = (int)(x >> 16) % 50 - 25;
+			sum += a[i];
+		}
+		qsort(a, n, sizeof a[0], cmp_int);
+		for (sum2 = 0, i = 0; i < n; i++) {
+			sum2 += a[i];
+			if (i > 0 && !CHECK(a[i - 1] <= a[i]))
+				return;
+		}
+		CHECK_EQ(sum, sum2);
+	}
+	for (i = 0; i < nitems(r); i++) {
+		r[i].key = (unsigned char)(nitems(r) - i) % 7;
+		memset(r[i].pad, r[i].key, sizeof r[i].pad);
+	}
+	qsort(r, nitems(r), sizeof r[0], cmp_rec);
+	for (i = 0; i < nitems(r); i++) {
+		CHECK(i == 0 || r[i - 1].key <= r[i].key);
+		CHECK(r[i].pad[0] == r[i].key && r[i].pad[9] == r[i].key);
+	}
+	a[0] = 3;
+	qsort(a, 1, sizeof a[0], cmp_int);
+	CHECK_EQ(a[0], 3);
+}
+
+/* strstr */
+
+static void
+t_strstr_cases(void)
+{
+	static const struct {
+		const char	*h, *n;
+		int		 at;	/* -1: not found */
+	} cases[] = {
+		{ "",			"",		0 },
+		{ "abc",		"",		0 },
+		{ "",			"a",		-1 },
+		{ "abc",		"abc",		0 },
+		{ "abc",		"abcd",		-1 },
+		{ "xabc",		"abc",		1 },
+		{ "aab",		"ab",		1 },
+		{ "ababac",		"abac",		2 },
+		{ "HTTP/1.1 200\r\nA: b\r\n", "\r\n", 12 },
+		{ "https://x",		"://",		5 },
+		{ "host:80",		"://",		-1 },
+		{ "use %s here",	"%s",		4 },
+		{ "aaaa",		"aaaaa",	-1 },
+		{ "abc",		"c",		2 },
+	};
+	const char *p;
+	size_t i;
+
+	for (i = 0; i < nitems(cases); i++) {
+		p = strstr(cases[i].h, cases[i].n);
+		CHECK_EQ(p == NULL ? -1 : p - cases[i].h, cases[i].at);
+	}
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct t_case cases[] = {
+		{ "strtoull_table",	t_strtoull_table },
+		{ "strtoul_table",	t_strtoul_table },
+		{ "qsort_random",	t_qsort_random },
+		{ "strstr_cases",	t_strstr_cases },
+	};
+
+	return t_run(cases, nitems(cases), argc, argv);
+}
