@@ -184,6 +184,12 @@ build/asan/t_%: tests/t_%.c tests/harness.h tests/testutil.h build/asan/lib.a
 	$(E) LD $@
 	$(Q)$(SANCC) $(SANFLAGS) -o $@ $< build/asan/lib.a -lbearssl
 
+# The program itself under ASan and UBSan, for the end-to-end tests that
+# look for memory errors (tests/e2e/test_run_life.py).
+build/asan/slackbot: $(PROGSRC:%.c=build/asan/%.o) build/asan/lib.a
+	$(E) LD $@
+	$(Q)$(SANCC) $(SANFLAGS) -o $@ $^ -lbearssl
+
 build/jsoncheck: tests/jsoncheck.c $(B)/lib.a
 	$(E) LD $@
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(B)/lib.a
@@ -199,7 +205,7 @@ build/fuzz/fuzz_%: build/fuzz/fuzz_%.o build/fuzz/lib.a
 
 TESTBINS = $(UNIT:%=build/musl/%) $(UNIT:%=build/asan/%) \
 	   $(if $(wildcard tests/jsoncheck.c),build/jsoncheck) \
-	   build/musl/slackbot-clock
+	   build/musl/slackbot-clock build/asan/slackbot
 
 # make test runs the cross tests of these targets too (32-bit big-endian
 # soft-float MIPS, 32-bit little-endian ARMv6); make test-cross, of all.

@@ -840,7 +840,8 @@ print(void)
 	size_t n, k = 0, off = h.out_off;
 	ssize_t r;
 
-	while (k < IOV_BATCH * 2 && (p = queue_next(h.fifo, &cur, &n)) !=
+	/* Two entries per line (one when the head's text is all out). */
+	while (k + 2 <= IOV_BATCH * 2 && (p = queue_next(h.fifo, &cur, &n)) !=
 	    NULL) {
 		if (n == 0)
 			continue;

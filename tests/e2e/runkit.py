@@ -242,14 +242,23 @@ class PipeBot:
     when it wants to (Bot always reads).  Stopped at the end of the
     test."""
 
-    def __init__(self, si, args, env=None, limit=90):
+    def __init__(self, si, args, env=None, limit=90, binary=None,
+                 pipe_size=None, prefill=b""):
+        """binary: another build (lib.SLACKBOT by default); pipe_size:
+        the pipe's capacity (F_SETPIPE_SZ); prefill: bytes in the pipe
+        before slackbot starts (read back like its own output)."""
         e = dict(SM_ENV)
         e.update(env or {})
         r, w = os.pipe()
+        if pipe_size:
+            import fcntl
+            fcntl.fcntl(w, fcntl.F_SETPIPE_SZ, pipe_size)
+        if prefill:
+            os.write(w, prefill)
         self.errpath = "%s/build/pipebot.%d.err" % (lib.ROOT, os.getpid())
         self._errf = open(self.errpath, "w+")
         self.proc = subprocess.Popen(
-            [str(lib.SLACKBOT)] + [str(a) for a in args],
+            [str(binary or lib.SLACKBOT)] + [str(a) for a in args],
             env=lib.environment(si, e), stdin=subprocess.DEVNULL,
             stdout=w, stderr=self._errf, start_new_session=True,
             cwd=str(lib.ROOT))

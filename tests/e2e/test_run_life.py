@@ -330,6 +330,47 @@ def backpressure_keeps_the_connection():
     ok("dead" not in pb.stderr(), "no dead link")
 
 
+@test(timeout=60)
+def a_write_ending_before_a_newline_loses_and_repeats_nothing():
+    """Print mode writes up to 256 lines per writev(), each its text and
+    its newline.  A pipe of one page that takes exactly 4096 bytes per
+    write, and lines of 564 bytes: the fourth write ends after a line's
+    text, before its newline (4 x 4096 = 29 x 565 - 1), so the next batch
+    starts with that newline alone.  Run under ASan (build/asan/slackbot)
+    so that a batch overrunning its array stops the bot."""
+    asan = lib.ROOT / "build" / "asan" / "slackbot"
+    ok(asan.exists(), "%s is built (make build/asan/slackbot)" % asan)
+    want = 564
+    si = lib.standin()
+    probe = rk.sm_bot(si, env={"ASAN_OPTIONS": "detect_leaks=0"})
+    si.wait_ws(1, timeout=10)
+    si.sm_events(1, text="message {seq:06d}", blocks=None)
+    pad = want - len(probe.readlines(1, 10)[0])
+    ok(pad > 1, "an event line shorter than %d bytes" % want)
+    probe.stop()
+
+    si = lib.standin()
+    pb = rk.PipeBot(si, ["run"], binary=asan, pipe_size=4096,
+                    prefill=b"\n" * 4096,
+                    env={"ASAN_OPTIONS": "detect_leaks=0"})
+    si.wait_ws(1, timeout=10)
+    n = 600
+    si.sm_events(n, text="message {seq:06d} " + "x" * (pad - 1),
+                 blocks=None)
+    # Every event in the FIFO (about 340 KB) before the pipe is read.
+    lib.wait_steady(lambda: len(si.acks()), 1.0, 20, "acks")
+    eq(len(si.acks()), n, "acks while the pipe is full")
+    try:
+        lines = pb.read_lines(4096 + n, timeout=20)[4096:]
+    except AssertionError as e:
+        raise AssertionError("%s; its stderr ends: %s"
+                             % (e, pb.stderr()[-600:]))
+    eq({len(x) for x in lines}, {want}, "line lengths")
+    rk.once_each([rk.seq_of(x) for x in lines], range(1, n + 1))
+    ok("Sanitizer" not in pb.stderr(), pb.stderr()[-600:])
+    eq(pb.proc.poll(), None, "slackbot still running")
+
+
 # ----------------------------------------------------------------------
 # Many reconnections
 
