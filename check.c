@@ -60,7 +60,7 @@ static int
 call(const struct config *cfg, const char *method, const char *token)
 {
 	struct api_call k = { method, token, API_NORETRY, "", 0, -1, NULL };
-	char a[128], b[128], c[128];
+	char a[128], b[128], c[128], d[128];
 
 	if (api_call(&api, &k) != API_OK) {
 		if (api.result == API_FATAL)
@@ -74,7 +74,7 @@ call(const struct config *cfg, const char *method, const char *token)
 	if (strcmp(method, "auth.test") == 0)
 		line(EXIT_OK, method, "%s (%s) in %s (%s)", field("user", a,
 		    sizeof a), field("user_id", b, sizeof b), field("team", c,
-		    sizeof c), field("team_id", a, sizeof a));
+		    sizeof c), field("team_id", d, sizeof d));
 	else
 		line(EXIT_OK, method, "Slack gave a WebSocket URL (not used)");
 	return 1;
