@@ -165,11 +165,15 @@ stops(const unsigned char *p)
 {
 	__m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
 
-	/* Signed: bytes >= 0x80 are below 0x20 too. */
-	return (unsigned long)_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(
-	    _mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
-	    _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))),
-	    _mm_cmplt_epi8(v, _mm_set1_epi8(0x20))));
+	/*
+	 * x ^ 2 is below 0x21 for a control character and for '"' (0x20)
+	 * only, and, compared signed, for every byte >= 0x80: one compare
+	 * for three of the four classes.
+	 */
+	return (unsigned long)_mm_movemask_epi8(_mm_or_si128(
+	    _mm_cmplt_epi8(_mm_xor_si128(v, _mm_set1_epi8(2)),
+	    _mm_set1_epi8(0x21)),
+	    _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))));
 }
 
 #define STOP_AT(m)	((unsigned)__builtin_ctzl(m))
@@ -352,7 +356,7 @@ part:
  * byte after it and sets *type; or NULL with *err and *at.
  */
 HOT static const unsigned char *
-scan_literal(const unsigned char *p, const unsigned char *end, int *type,
+literal_bytes(const unsigned char *p, const unsigned char *end, int *type,
     int *err, const unsigned char **at)
 {
 	const char *lit = *p == 't' ? "true" : *p == 'f' ? "false" : "null";
@@ -374,6 +378,42 @@ scan_literal(const unsigned char *p, const unsigned char *end, int *type,
 	return p + i;
 }
 
+/* 1 when p[0..4) are the bytes of s: one load, in either byte order. */
+HOT static inline int
+is4(const unsigned char *p, const char *s)
+{
+	uint32_t a, b;
+
+	memcpy(&a, p, sizeof a);
+	memcpy(&b, s, sizeof b);
+	return a == b;
+}
+
+/*
+ * literal_bytes() with the whole literal compared at once where the input
+ * holds it; byte by byte only to find where it goes wrong.
+ */
+HOT static inline const unsigned char *
+scan_literal(const unsigned char *p, const unsigned char *end, int *type,
+    int *err, const unsigned char **at)
+{
+	if ((size_t)(end - p) >= 5 || ((size_t)(end - p) == 4 && *p != 'f')) {
+		if (*p == 't' && is4(p, "true")) {
+			*type = JSON_TRUE;
+			return p + 4;
+		}
+		if (*p == 'n' && is4(p, "null")) {
+			*type = JSON_NULL;
+			return p + 4;
+		}
+		if (*p == 'f' && is4(p + 1, "alse")) {
+			*type = JSON_FALSE;
+			return p + 5;
+		}
+	}
+	return literal_bytes(p, end, type, err, at);
+}
+
 /*
  * The contents of a container whose children are not stored, validated
  * with no token bookkeeping: p is just past its opening bracket (an
@@ -393,6 +433,7 @@ skip(const unsigned char *p, const unsigned char *end, unsigned int depth,
 	uint32_t n = 0;
 	uint8_t flags;
 	unsigned char bl = 0;		/* classes of the blanks seen */
+	unsigned char cur = (unsigned char)obj;	/* isobj[lvl] */
 	int type;
 
 #define SKIP_WS()	while (p < end && (ccls[*p] & C_WS)) bl |= ccls[*p++]
@@ -400,22 +441,27 @@ skip(const unsigned char *p, const unsigned char *end, unsigned int depth,
 			    while (0)
 #define NEED(c)		do { if (p == end) goto part; if (*p != (c)) \
 			    FAIL(JSON_EINVAL, p); } while (0)
-#define CLOSER()	(isobj[lvl] ? '}' : ']')
-
-	isobj[0] = (unsigned char)obj;
-	SKIP_WS();
-	if (p == end)
-		goto part;
-	if (*p == CLOSER())
-		goto close;
-	if (obj)
-		goto member;
-	n++;
+#define CLOSER()	(cur ? '}' : ']')
 
 	/*
 	 * Blanks are looked for only where the expected byte is not found:
 	 * Slack's JSON has none, and each check costs as much as the rest.
 	 */
+first:
+	/* just past an opening bracket: its closer, or its first child */
+	if (p == end)
+		goto part;
+	if (*p == CLOSER())
+		goto close;
+	if (ccls[*p] & C_WS) {
+		SKIP_WS();
+		goto first;
+	}
+	if (cur)
+		goto member;
+	if (lvl == 0)
+		n++;
+
 value:
 	if (p == end)
 		goto part;
@@ -436,15 +482,9 @@ value:
 		if (depth == JSON_DEPTH_MAX)
 			FAIL(JSON_EDEPTH, p);
 		depth++;
-		isobj[++lvl] = *p++ == '{';
-		SKIP_WS();
-		if (p == end)
-			goto part;
-		if (*p == CLOSER())
-			goto close;
-		if (isobj[lvl])
-			goto member;
-		goto value;
+		isobj[lvl++] = cur;
+		cur = *p++ == '{';
+		goto first;
 	case 't':
 	case 'f':
 	case 'n':
@@ -460,8 +500,15 @@ value:
 	}
 
 member:
-	/* a key is due: p is past any blanks */
-	NEED('"');
+	/* a key is due */
+	if (p == end)
+		goto part;
+	if (*p != '"') {
+		if (!(ccls[*p] & C_WS))
+			FAIL(JSON_EINVAL, p);
+		SKIP_WS();
+		goto member;
+	}
 	if (lvl == 0)
 		n++;
 	if ((p = string_end(p + 1, end, &flags, err, at)) == NULL)
@@ -480,10 +527,8 @@ more:
 		goto part;
 	if (*p == ',') {
 		p++;
-		if (isobj[lvl]) {
-			SKIP_WS();
+		if (cur)
 			goto member;
-		}
 		if (lvl == 0)
 			n++;
 		goto value;
@@ -501,7 +546,7 @@ close:
 		*blanks |= bl;
 		return p;
 	}
-	lvl--;
+	cur = isobj[--lvl];
 	depth--;
 	p++;
 	goto more;
@@ -563,11 +608,17 @@ json_parse(const char *js, size_t len, struct json_tok *tok, size_t ntok,
 		FAIL(JSON_EBIG, s);
 	max = ntok > INT_MAX ? INT_MAX : (uint32_t)ntok;
 
+	/* Blanks are looked for only where the expected byte is not found. */
 value:
-	SKIP_WS();
 	if (p == end)
 		goto part;
 	switch (*p) {
+	case ' ':
+	case '\t':
+	case '\n':
+	case '\r':
+		SKIP_WS();
+		goto value;
 	case '{':
 	case '[':
 		if (depth == JSON_DEPTH_MAX)
@@ -592,11 +643,16 @@ value:
 			p = q;
 			goto close;
 		}
-		SKIP_WS();
+	first:
+		/* its closer, or its first child */
 		if (p == end)
 			goto part;
 		if (*p == (stk[depth - 1].obj ? '}' : ']'))
 			goto close;
+		if (ccls[*p] & C_WS) {
+			SKIP_WS();
+			goto first;
+		}
 		if (stk[depth - 1].obj)
 			goto member;
 		stk[depth - 1].size++;
@@ -633,8 +689,15 @@ value:
 	}
 
 member:
-	/* a key is due: p is past any blanks */
-	NEED('"');
+	/* a key is due */
+	if (p == end)
+		goto part;
+	if (*p != '"') {
+		if (!(ccls[*p] & C_WS))
+			FAIL(JSON_EINVAL, p);
+		SKIP_WS();
+		goto member;
+	}
 	stk[depth - 1].size++;
 	ALLOC();
 	flags = 0;
@@ -643,6 +706,10 @@ member:
 		FAIL(err, at);
 	scalar(t, JSON_STRING, s, p + 1, q, n, flags);
 	p = q + 1;
+	if (p < end && *p == ':') {
+		p++;
+		goto value;
+	}
 	SKIP_WS();
 	NEED(':');
 	p++;
@@ -652,20 +719,21 @@ more:
 	/* a value ended just before p */
 	if (depth == 0)
 		goto done;
-	SKIP_WS();
 	if (p == end)
 		goto part;
 	if (*p == ',') {
 		p++;
-		if (stk[depth - 1].obj) {
-			SKIP_WS();
+		if (stk[depth - 1].obj)
 			goto member;
-		}
 		stk[depth - 1].size++;
 		goto value;
 	}
-	if (*p != (stk[depth - 1].obj ? '}' : ']'))
-		FAIL(JSON_EINVAL, p);
+	if (*p != (stk[depth - 1].obj ? '}' : ']')) {
+		if (!(ccls[*p] & C_WS))
+			FAIL(JSON_EINVAL, p);
+		SKIP_WS();
+		goto more;
+	}
 	/* FALLTHROUGH */
 
 close:
