@@ -559,14 +559,12 @@ part:
 #undef CLOSER
 }
 
-/* Fills a scalar token, unless t is NULL (a value not stored). */
-static void
+/* Fills a scalar token. */
+HOT static inline void
 scalar(struct json_tok *t, int type, const unsigned char *s,
     const unsigned char *from, const unsigned char *to, uint32_t next,
     uint8_t flags)
 {
-	if (t == NULL)
-		return;
 	t->type = (uint8_t)type;
 	t->start = (uint32_t)(from - s);
 	t->len = (uint32_t)(to - from);
@@ -581,17 +579,18 @@ json_parse(const char *js, size_t len, struct json_tok *tok, size_t ntok,
     unsigned int keep, size_t *erroff)
 {
 	struct {
-		uint32_t	tok;	/* its token, when stored */
-		uint32_t	size;	/* children so far */
-		int		obj;
+		uint32_t	tok;	/* its token */
+		uint32_t	upsize;	/* size and cur of the one around it */
+		unsigned char	upobj;
 	} stk[JSON_DEPTH_MAX];
 	const unsigned char *s = (const unsigned char *)js, *p = s;
 	const unsigned char *end = s + len, *q, *at;
 	struct json_tok *t;
 	unsigned int depth = 0;
-	uint32_t n = 0, max;
+	uint32_t n = 0, max, size = 0;	/* children so far of the innermost */
 	uint8_t flags;
 	unsigned char blanks = 0;	/* classes of the blanks seen */
+	unsigned char cur = 0;		/* the innermost is an object */
 	int err, type;
 
 #define SKIP_WS()	while (p < end && (ccls[*p] & C_WS)) blanks |= ccls[*p++]
@@ -599,10 +598,13 @@ json_parse(const char *js, size_t len, struct json_tok *tok, size_t ntok,
 			    while (0)
 #define NEED(c)		do { if (p == end) goto part; if (*p != (c)) \
 			    FAIL(JSON_EINVAL, p); } while (0)
-	/* The next token, or NULL when this depth is not stored. */
-#define ALLOC()		do { t = NULL; if (depth <= keep) { \
-			    if (n == max) FAIL(JSON_ENOMEM, p); \
-			    t = &tok[n++]; } } while (0)
+	/*
+	 * The next token.  Every value met here is stored: the children of a
+	 * container that are not are all met by skip().
+	 */
+#define ALLOC()		do { if (n == max) FAIL(JSON_ENOMEM, p); \
+			    t = &tok[n++]; } while (0)
+#define CLOSER()	(cur ? '}' : ']')
 
 	if (len > UINT32_MAX)
 		FAIL(JSON_EBIG, s);
@@ -624,20 +626,19 @@ value:
 		if (depth == JSON_DEPTH_MAX)
 			FAIL(JSON_EDEPTH, p);
 		ALLOC();
-		if (t != NULL) {
-			t->type = *p == '{' ? JSON_OBJECT : JSON_ARRAY;
-			t->start = (uint32_t)(p - s);
-			t->flags = 0;
-		}
+		t->type = *p == '{' ? JSON_OBJECT : JSON_ARRAY;
+		t->start = (uint32_t)(p - s);
+		t->flags = 0;
 		stk[depth].tok = n - 1;
-		stk[depth].size = 0;
-		stk[depth].obj = *p == '{';
+		stk[depth].upsize = size;
+		stk[depth].upobj = cur;
 		depth++;
-		p++;
+		size = 0;
+		cur = *p++ == '{';
 		if (depth > keep) {
 			/* its children are not stored */
-			q = skip(p, end, depth, stk[depth - 1].obj,
-			    &stk[depth - 1].size, &blanks, &err, &at);
+			q = skip(p, end, depth, cur, &size, &blanks, &err,
+			    &at);
 			if (q == NULL)
 				FAIL(err, at);
 			p = q;
@@ -647,15 +648,15 @@ value:
 		/* its closer, or its first child */
 		if (p == end)
 			goto part;
-		if (*p == (stk[depth - 1].obj ? '}' : ']'))
+		if (*p == CLOSER())
 			goto close;
 		if (ccls[*p] & C_WS) {
 			SKIP_WS();
 			goto first;
 		}
-		if (stk[depth - 1].obj)
+		if (cur)
 			goto member;
-		stk[depth - 1].size++;
+		size++;
 		goto value;
 	case '"':
 		ALLOC();
@@ -698,7 +699,7 @@ member:
 		SKIP_WS();
 		goto member;
 	}
-	stk[depth - 1].size++;
+	size++;
 	ALLOC();
 	flags = 0;
 	q = string_end(p + 1, end, &flags, &err, &at);
@@ -723,12 +724,12 @@ more:
 		goto part;
 	if (*p == ',') {
 		p++;
-		if (stk[depth - 1].obj)
+		if (cur)
 			goto member;
-		stk[depth - 1].size++;
+		size++;
 		goto value;
 	}
-	if (*p != (stk[depth - 1].obj ? '}' : ']')) {
+	if (*p != CLOSER()) {
 		if (!(ccls[*p] & C_WS))
 			FAIL(JSON_EINVAL, p);
 		SKIP_WS();
@@ -739,14 +740,14 @@ more:
 close:
 	/* p is at the bracket that closes stk[depth - 1] */
 	depth--;
-	if (depth <= keep) {
-		t = &tok[stk[depth].tok];
-		t->len = (uint32_t)(p + 1 - s) - t->start;
-		t->next = n;
-		t->size = stk[depth].size;
-		if (depth == keep && t->size > 0)
-			t->flags = JSON_FOLDED;
-	}
+	t = &tok[stk[depth].tok];
+	t->len = (uint32_t)(p + 1 - s) - t->start;
+	t->next = n;
+	t->size = size;
+	if (depth == keep && size > 0)
+		t->flags = JSON_FOLDED;
+	size = stk[depth].upsize;
+	cur = stk[depth].upobj;
 	p++;
 	goto more;
 
@@ -770,6 +771,7 @@ fail:
 #undef SKIP_WS
 #undef FAIL
 #undef NEED
+#undef CLOSER
 #undef ALLOC
 }
 
