@@ -662,15 +662,25 @@ event(struct sock *s, const struct slack_msg *m, int64_t now)
 	/* Stopping: leave it unacknowledged, for Slack to resend. */
 	if (run.stop)
 		return 0;
+	/*
+	 * The event is copied into the FIFO before its id is looked up, and
+	 * taken back if it came before: meanwhile the id's bucket comes into
+	 * the cache, which is otherwise a miss on every event.
+	 */
+	if (m->key != 0)
+		slack_prefetch(&dedup, m->key);
+	rc = handler_push(rec_kinds[m->payload] | (m->newline ? REC_NEWLINE :
+	    0), m->rec, m->reclen);
 	if (m->key != 0 && slack_seen(&dedup, m->key, secs(now))) {
+		if (rc == 0)
+			handler_unpush();
 		run.dups++;
 		log_msg(LOG_DEBUG, "connection %d: event delivered again (retry "
 		    "%d); acknowledged, not repeated", s->num, m->retry);
 		ack(s, m);
 		return 0;
 	}
-	if ((rc = handler_push(rec_kinds[m->payload] | (m->newline ?
-	    REC_NEWLINE : 0), m->rec, m->reclen)) == QUEUE_EFULL)
+	if (rc == QUEUE_EFULL)
 		return -1;
 	if (rc == QUEUE_ETOOBIG) {
 		log_msg(LOG_ERR, "connection %d: skipped an event of %zu bytes, "

@@ -351,6 +351,17 @@ age(uint32_t cur, uint32_t stamp)
 }
 
 /* see slack.h */
+void
+slack_prefetch(const struct slack_dedup *d, uint64_t key)
+{
+	const uint64_t *v = &d->slot[key % BUCKETS * SLACK_DEDUP_WAYS];
+
+	/* the bucket's two cache lines */
+	__builtin_prefetch(v);
+	__builtin_prefetch(v + SLACK_DEDUP_WAYS - 1);
+}
+
+/* see slack.h */
 int
 slack_seen(const struct slack_dedup *d, uint64_t key, uint32_t now_s)
 {
