@@ -998,7 +998,7 @@ t_parse_string_scan(void)
 	};
 	static const size_t tails[] = { 0, 1, 2, 7, 15, 16, 17, 33 };
 	unsigned char body[256];
-	unsigned long x = 12345;
+	uint64_t x = 12345;
 	size_t k, t, n, m, len;
 	unsigned b;
 	int i, j;
@@ -1017,7 +1017,7 @@ t_parse_string_scan(void)
 		n = 0;
 		m = (size_t)(x >> 7) % 12;
 		for (j = 0; j < (int)m; j++) {
-			x = x * 6364136223846793005UL + 1442695040888963407UL;
+			x = x * 6364136223846793005ULL + 1442695040888963407ULL;
 			if ((x >> 60) < 4) {
 				/* any byte */
 				body[n++] = (unsigned char)(x >> 40);
@@ -1030,7 +1030,7 @@ t_parse_string_scan(void)
 			    len);
 			n += len;
 		}
-		x = x * 6364136223846793005UL + 1442695040888963407UL;
+		x = x * 6364136223846793005ULL + 1442695040888963407ULL;
 		string_vs_ref(body, n);
 		body[n] = '"';
 		string_vs_ref(body, n + 1);
@@ -1084,7 +1084,8 @@ t_parse_literals(void)
 				buf[pl + i] = lits[l][i];
 			}
 			for (i = 1; i < strlen(lits[l]); i++) {
-				r = parse(buf, pl + i, NTOK, ctx[c].depth, &off);
+				r = parse(buf, pl + i, NTOK, ctx[c].depth,
+				    &off);
 				CHECK_EQ(r, JSON_EPART);
 				CHECK_EQ(off, pl + i);
 			}
