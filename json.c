@@ -509,11 +509,26 @@ member:
 		SKIP_WS();
 		goto member;
 	}
+key:
+	/* p is at its opening quote */
 	if (lvl == 0)
 		n++;
 	if ((p = string_end(p + 1, end, &flags, err, at)) == NULL)
 		return NULL;
-	if (++p < end && *p == ':') {
+	p++;
+	if ((size_t)(end - p) >= 2 && p[0] == ':' && p[1] == '"') {
+		/* "key":"value", most members: no dispatch on the value */
+		if ((p = string_end(p + 2, end, &flags, err, at)) == NULL)
+			return NULL;
+		p++;
+		/* and ,"next key" */
+		if ((size_t)(end - p) >= 2 && p[0] == ',' && p[1] == '"') {
+			p++;
+			goto key;
+		}
+		goto more;
+	}
+	if (p < end && *p == ':') {
 		p++;
 		goto value;
 	}
@@ -699,6 +714,8 @@ member:
 		SKIP_WS();
 		goto member;
 	}
+key:
+	/* p is at its opening quote */
 	size++;
 	ALLOC();
 	flags = 0;
@@ -707,6 +724,23 @@ member:
 		FAIL(err, at);
 	scalar(t, JSON_STRING, s, p + 1, q, n, flags);
 	p = q + 1;
+	if ((size_t)(end - p) >= 2 && p[0] == ':' && p[1] == '"') {
+		/* "key":"value", most members: no dispatch on the value */
+		p++;
+		ALLOC();
+		flags = 0;
+		q = string_end(p + 1, end, &flags, &err, &at);
+		if (q == NULL)
+			FAIL(err, at);
+		scalar(t, JSON_STRING, s, p + 1, q, n, flags);
+		p = q + 1;
+		/* and ,"next key" */
+		if ((size_t)(end - p) >= 2 && p[0] == ',' && p[1] == '"') {
+			p++;
+			goto key;
+		}
+		goto more;
+	}
 	if (p < end && *p == ':') {
 		p++;
 		goto value;

@@ -935,10 +935,17 @@ string_vs_ref(const unsigned char *body, size_t n)
 		const char	*pre, *post;
 		unsigned	 depth;
 		int		 ntok;
+		int		 at;	/* its token, or -1 */
 	} ctx[] = {
-		{ "\"", "", JSON_FULL, 1 },
-		{ "{\"", ":1}", JSON_FULL, 3 },
-		{ "[\"", "]", 0, 1 },
+		{ "\"", "", JSON_FULL, 1, 0 },
+		{ "{\"", ":1}", JSON_FULL, 3, 1 },
+		{ "[\"", "]", 0, 1, -1 },
+		/* a member's value, and the key after one */
+		{ "{\"a\":\"", "}", JSON_FULL, 3, 2 },
+		{ "{\"a\":\"", "}", 0, 1, -1 },
+		{ "{\"a\":\"x\",\"", ":1}", JSON_FULL, 5, 3 },
+		{ "{\"a\":\"x\",\"", ":1}", 0, 1, -1 },
+		{ "[{\"a\":\"x\",\"", ":1}]", 0, 1, -1 },
 	};
 	static unsigned char buf[512];
 	size_t i, pl, pol, off, roff;
@@ -960,11 +967,11 @@ string_vs_ref(const unsigned char *body, size_t n)
 			if (!CHECK_EQ(r, ctx[i].ntok) ||
 			    !CHECK_EQ(off, roff + 1 + pol))
 				goto fail;
-			if (ctx[i].depth == JSON_FULL && (!CHECK_EQ(
-			    toks[ctx[i].ntok == 1 ? 0 : 1].len, roff - pl) ||
-			    !CHECK_EQ((toks[ctx[i].ntok == 1 ? 0 : 1].flags &
-			    JSON_ESCAPED) != 0, memchr(buf + pl, '\\',
-			    roff - pl) != NULL)))
+			if (ctx[i].at >= 0 && (!CHECK_EQ(toks[ctx[i].at].type,
+			    JSON_STRING) || !CHECK_EQ(toks[ctx[i].at].start,
+			    pl) || !CHECK_EQ(toks[ctx[i].at].len, roff - pl) ||
+			    !CHECK_EQ((toks[ctx[i].at].flags & JSON_ESCAPED) !=
+			    0, memchr(buf + pl, '\\', roff - pl) != NULL)))
 				goto fail;
 			continue;
 		}
