@@ -181,15 +181,14 @@ socket_mode(const char *js, const struct json_tok *tok, struct want *w,
 	if (!has_id && m->type == NULL)
 		return why(m, SLACK_BAD, "a message with neither type nor "
 		    "envelope_id");
-	if (!has_id && m->typelen == 5 && memcmp(m->type, "hello", 5) == 0) {
+	if (!has_id && m->typelen == 5 && same(m->type, "hello", 5)) {
 		if (w[W_NUM].idx >= 0 && json_int(js, &tok[w[W_NUM].idx],
 		    &v) == 0)
 			m->num = v;
 		m->kind = SLACK_HELLO;
 		return m->kind;
 	}
-	if (!has_id && m->typelen == 10 &&
-	    memcmp(m->type, "disconnect", 10) == 0) {
+	if (!has_id && m->typelen == 10 && same(m->type, "disconnect", 10)) {
 		if (str_at(js, tok, w[W_REASON].idx, &m->why, &m->whylen) < 0)
 			m->why = "", m->whylen = 0;
 		if (m->whylen == 13 && memcmp(m->why, "link_disabled", 13) == 0)
@@ -213,7 +212,7 @@ socket_mode(const char *js, const struct json_tok *tok, struct want *w,
 	    &v) == 0 && v > 0 && v < 1000)
 		m->retry = (int)v;
 	if (m->type != NULL && m->typelen == 10 &&
-	    memcmp(m->type, "events_api", 10) == 0) {
+	    same(m->type, "events_api", 10)) {
 		pick(js, tok, payload, pw, 2);
 		if (pw[0].idx < 0 || tok[pw[0].idx].type != JSON_OBJECT)
 			return why(m, SLACK_ACK_ONLY, "an events_api envelope "
