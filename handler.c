@@ -122,6 +122,13 @@ handler_push(int kind, const char *json, size_t n)
 }
 
 /* see handler.h */
+int
+handler_unpush(void)
+{
+	return queue_unpush(h.fifo);
+}
+
+/* see handler.h */
 void
 handler_init(const struct handler_opts *o, struct queue *fifo)
 {

@@ -64,6 +64,12 @@ enum rec_state {
 int	handler_push(int kind, const char *json, size_t n);
 
 /*
+ * Takes back the event the last handler_push() queued, when nothing was
+ * taken from the queue since.  Returns 0, or QUEUE_EEMPTY.
+ */
+int	handler_unpush(void);
+
+/*
  * Adds the descriptors to wait for to pfd (at most max), lowers *wake to
  * the next deadline, and returns how many were added.
  */

@@ -165,11 +165,15 @@ stops(const unsigned char *p)
 {
 	__m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
 
-	/* Signed: bytes >= 0x80 are below 0x20 too. */
-	return (unsigned long)_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(
-	    _mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
-	    _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))),
-	    _mm_cmplt_epi8(v, _mm_set1_epi8(0x20))));
+	/*
+	 * x ^ 2 is below 0x21 for a control character and for '"' (0x20)
+	 * only, and, compared signed, for every byte >= 0x80: one compare
+	 * for three of the four classes.
+	 */
+	return (unsigned long)_mm_movemask_epi8(_mm_or_si128(
+	    _mm_cmplt_epi8(_mm_xor_si128(v, _mm_set1_epi8(2)),
+	    _mm_set1_epi8(0x21)),
+	    _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))));
 }
 
 #define STOP_AT(m)	((unsigned)__builtin_ctzl(m))
@@ -352,7 +356,7 @@ part:
  * byte after it and sets *type; or NULL with *err and *at.
  */
 HOT static const unsigned char *
-scan_literal(const unsigned char *p, const unsigned char *end, int *type,
+literal_bytes(const unsigned char *p, const unsigned char *end, int *type,
     int *err, const unsigned char **at)
 {
 	const char *lit = *p == 't' ? "true" : *p == 'f' ? "false" : "null";
@@ -374,6 +378,42 @@ scan_literal(const unsigned char *p, const unsigned char *end, int *type,
 	return p + i;
 }
 
+/* 1 when p[0..4) are the bytes of s: one load, in either byte order. */
+HOT static inline int
+is4(const unsigned char *p, const char *s)
+{
+	uint32_t a, b;
+
+	memcpy(&a, p, sizeof a);
+	memcpy(&b, s, sizeof b);
+	return a == b;
+}
+
+/*
+ * literal_bytes() with the whole literal compared at once where the input
+ * holds it; byte by byte only to find where it goes wrong.
+ */
+HOT static inline const unsigned char *
+scan_literal(const unsigned char *p, const unsigned char *end, int *type,
+    int *err, const unsigned char **at)
+{
+	if ((size_t)(end - p) >= 5 || ((size_t)(end - p) == 4 && *p != 'f')) {
+		if (*p == 't' && is4(p, "true")) {
+			*type = JSON_TRUE;
+			return p + 4;
+		}
+		if (*p == 'n' && is4(p, "null")) {
+			*type = JSON_NULL;
+			return p + 4;
+		}
+		if (*p == 'f' && is4(p + 1, "alse")) {
+			*type = JSON_FALSE;
+			return p + 5;
+		}
+	}
+	return literal_bytes(p, end, type, err, at);
+}
+
 /*
  * The contents of a container whose children are not stored, validated
  * with no token bookkeeping: p is just past its opening bracket (an
@@ -393,6 +433,7 @@ skip(const unsigned char *p, const unsigned char *end, unsigned int depth,
 	uint32_t n = 0;
 	uint8_t flags;
 	unsigned char bl = 0;		/* classes of the blanks seen */
+	unsigned char cur = (unsigned char)obj;	/* isobj[lvl] */
 	int type;
 
 #define SKIP_WS()	while (p < end && (ccls[*p] & C_WS)) bl |= ccls[*p++]
@@ -400,22 +441,27 @@ skip(const unsigned char *p, const unsigned char *end, unsigned int depth,
 			    while (0)
 #define NEED(c)		do { if (p == end) goto part; if (*p != (c)) \
 			    FAIL(JSON_EINVAL, p); } while (0)
-#define CLOSER()	(isobj[lvl] ? '}' : ']')
-
-	isobj[0] = (unsigned char)obj;
-	SKIP_WS();
-	if (p == end)
-		goto part;
-	if (*p == CLOSER())
-		goto close;
-	if (obj)
-		goto member;
-	n++;
+#define CLOSER()	(cur ? '}' : ']')
 
 	/*
 	 * Blanks are looked for only where the expected byte is not found:
 	 * Slack's JSON has none, and each check costs as much as the rest.
 	 */
+first:
+	/* just past an opening bracket: its closer, or its first child */
+	if (p == end)
+		goto part;
+	if (*p == CLOSER())
+		goto close;
+	if (ccls[*p] & C_WS) {
+		SKIP_WS();
+		goto first;
+	}
+	if (cur)
+		goto member;
+	if (lvl == 0)
+		n++;
+
 value:
 	if (p == end)
 		goto part;
@@ -436,15 +482,9 @@ value:
 		if (depth == JSON_DEPTH_MAX)
 			FAIL(JSON_EDEPTH, p);
 		depth++;
-		isobj[++lvl] = *p++ == '{';
-		SKIP_WS();
-		if (p == end)
-			goto part;
-		if (*p == CLOSER())
-			goto close;
-		if (isobj[lvl])
-			goto member;
-		goto value;
+		isobj[lvl++] = cur;
+		cur = *p++ == '{';
+		goto first;
 	case 't':
 	case 'f':
 	case 'n':
@@ -460,13 +500,35 @@ value:
 	}
 
 member:
-	/* a key is due: p is past any blanks */
-	NEED('"');
+	/* a key is due */
+	if (p == end)
+		goto part;
+	if (*p != '"') {
+		if (!(ccls[*p] & C_WS))
+			FAIL(JSON_EINVAL, p);
+		SKIP_WS();
+		goto member;
+	}
+key:
+	/* p is at its opening quote */
 	if (lvl == 0)
 		n++;
 	if ((p = string_end(p + 1, end, &flags, err, at)) == NULL)
 		return NULL;
-	if (++p < end && *p == ':') {
+	p++;
+	if ((size_t)(end - p) >= 2 && p[0] == ':' && p[1] == '"') {
+		/* "key":"value", most members: no dispatch on the value */
+		if ((p = string_end(p + 2, end, &flags, err, at)) == NULL)
+			return NULL;
+		p++;
+		/* and ,"next key" */
+		if ((size_t)(end - p) >= 2 && p[0] == ',' && p[1] == '"') {
+			p++;
+			goto key;
+		}
+		goto more;
+	}
+	if (p < end && *p == ':') {
 		p++;
 		goto value;
 	}
@@ -480,10 +542,8 @@ more:
 		goto part;
 	if (*p == ',') {
 		p++;
-		if (isobj[lvl]) {
-			SKIP_WS();
+		if (cur)
 			goto member;
-		}
 		if (lvl == 0)
 			n++;
 		goto value;
@@ -501,7 +561,7 @@ close:
 		*blanks |= bl;
 		return p;
 	}
-	lvl--;
+	cur = isobj[--lvl];
 	depth--;
 	p++;
 	goto more;
@@ -514,14 +574,12 @@ part:
 #undef CLOSER
 }
 
-/* Fills a scalar token, unless t is NULL (a value not stored). */
-static void
+/* Fills a scalar token. */
+HOT static inline void
 scalar(struct json_tok *t, int type, const unsigned char *s,
     const unsigned char *from, const unsigned char *to, uint32_t next,
     uint8_t flags)
 {
-	if (t == NULL)
-		return;
 	t->type = (uint8_t)type;
 	t->start = (uint32_t)(from - s);
 	t->len = (uint32_t)(to - from);
@@ -536,17 +594,18 @@ json_parse(const char *js, size_t len, struct json_tok *tok, size_t ntok,
     unsigned int keep, size_t *erroff)
 {
 	struct {
-		uint32_t	tok;	/* its token, when stored */
-		uint32_t	size;	/* children so far */
-		int		obj;
+		uint32_t	tok;	/* its token */
+		uint32_t	upsize;	/* size and cur of the one around it */
+		unsigned char	upobj;
 	} stk[JSON_DEPTH_MAX];
 	const unsigned char *s = (const unsigned char *)js, *p = s;
 	const unsigned char *end = s + len, *q, *at;
 	struct json_tok *t;
 	unsigned int depth = 0;
-	uint32_t n = 0, max;
+	uint32_t n = 0, max, size = 0;	/* children so far of the innermost */
 	uint8_t flags;
 	unsigned char blanks = 0;	/* classes of the blanks seen */
+	unsigned char cur = 0;		/* the innermost is an object */
 	int err, type;
 
 #define SKIP_WS()	while (p < end && (ccls[*p] & C_WS)) blanks |= ccls[*p++]
@@ -554,52 +613,65 @@ json_parse(const char *js, size_t len, struct json_tok *tok, size_t ntok,
 			    while (0)
 #define NEED(c)		do { if (p == end) goto part; if (*p != (c)) \
 			    FAIL(JSON_EINVAL, p); } while (0)
-	/* The next token, or NULL when this depth is not stored. */
-#define ALLOC()		do { t = NULL; if (depth <= keep) { \
-			    if (n == max) FAIL(JSON_ENOMEM, p); \
-			    t = &tok[n++]; } } while (0)
+	/*
+	 * The next token.  Every value met here is stored: the children of a
+	 * container that are not are all met by skip().
+	 */
+#define ALLOC()		do { if (n == max) FAIL(JSON_ENOMEM, p); \
+			    t = &tok[n++]; } while (0)
+#define CLOSER()	(cur ? '}' : ']')
 
 	if (len > UINT32_MAX)
 		FAIL(JSON_EBIG, s);
 	max = ntok > INT_MAX ? INT_MAX : (uint32_t)ntok;
 
+	/* Blanks are looked for only where the expected byte is not found. */
 value:
-	SKIP_WS();
 	if (p == end)
 		goto part;
 	switch (*p) {
+	case ' ':
+	case '\t':
+	case '\n':
+	case '\r':
+		SKIP_WS();
+		goto value;
 	case '{':
 	case '[':
 		if (depth == JSON_DEPTH_MAX)
 			FAIL(JSON_EDEPTH, p);
 		ALLOC();
-		if (t != NULL) {
-			t->type = *p == '{' ? JSON_OBJECT : JSON_ARRAY;
-			t->start = (uint32_t)(p - s);
-			t->flags = 0;
-		}
+		t->type = *p == '{' ? JSON_OBJECT : JSON_ARRAY;
+		t->start = (uint32_t)(p - s);
+		t->flags = 0;
 		stk[depth].tok = n - 1;
-		stk[depth].size = 0;
-		stk[depth].obj = *p == '{';
+		stk[depth].upsize = size;
+		stk[depth].upobj = cur;
 		depth++;
-		p++;
+		size = 0;
+		cur = *p++ == '{';
 		if (depth > keep) {
 			/* its children are not stored */
-			q = skip(p, end, depth, stk[depth - 1].obj,
-			    &stk[depth - 1].size, &blanks, &err, &at);
+			q = skip(p, end, depth, cur, &size, &blanks, &err,
+			    &at);
 			if (q == NULL)
 				FAIL(err, at);
 			p = q;
 			goto close;
 		}
-		SKIP_WS();
+	first:
+		/* its closer, or its first child */
 		if (p == end)
 			goto part;
-		if (*p == (stk[depth - 1].obj ? '}' : ']'))
+		if (*p == CLOSER())
 			goto close;
-		if (stk[depth - 1].obj)
+		if (ccls[*p] & C_WS) {
+			SKIP_WS();
+			goto first;
+		}
+		if (cur)
 			goto member;
-		stk[depth - 1].size++;
+		size++;
 		goto value;
 	case '"':
 		ALLOC();
@@ -633,9 +705,18 @@ value:
 	}
 
 member:
-	/* a key is due: p is past any blanks */
-	NEED('"');
-	stk[depth - 1].size++;
+	/* a key is due */
+	if (p == end)
+		goto part;
+	if (*p != '"') {
+		if (!(ccls[*p] & C_WS))
+			FAIL(JSON_EINVAL, p);
+		SKIP_WS();
+		goto member;
+	}
+key:
+	/* p is at its opening quote */
+	size++;
 	ALLOC();
 	flags = 0;
 	q = string_end(p + 1, end, &flags, &err, &at);
@@ -643,6 +724,27 @@ member:
 		FAIL(err, at);
 	scalar(t, JSON_STRING, s, p + 1, q, n, flags);
 	p = q + 1;
+	if ((size_t)(end - p) >= 2 && p[0] == ':' && p[1] == '"') {
+		/* "key":"value", most members: no dispatch on the value */
+		p++;
+		ALLOC();
+		flags = 0;
+		q = string_end(p + 1, end, &flags, &err, &at);
+		if (q == NULL)
+			FAIL(err, at);
+		scalar(t, JSON_STRING, s, p + 1, q, n, flags);
+		p = q + 1;
+		/* and ,"next key" */
+		if ((size_t)(end - p) >= 2 && p[0] == ',' && p[1] == '"') {
+			p++;
+			goto key;
+		}
+		goto more;
+	}
+	if (p < end && *p == ':') {
+		p++;
+		goto value;
+	}
 	SKIP_WS();
 	NEED(':');
 	p++;
@@ -652,33 +754,34 @@ more:
 	/* a value ended just before p */
 	if (depth == 0)
 		goto done;
-	SKIP_WS();
 	if (p == end)
 		goto part;
 	if (*p == ',') {
 		p++;
-		if (stk[depth - 1].obj) {
-			SKIP_WS();
+		if (cur)
 			goto member;
-		}
-		stk[depth - 1].size++;
+		size++;
 		goto value;
 	}
-	if (*p != (stk[depth - 1].obj ? '}' : ']'))
-		FAIL(JSON_EINVAL, p);
+	if (*p != CLOSER()) {
+		if (!(ccls[*p] & C_WS))
+			FAIL(JSON_EINVAL, p);
+		SKIP_WS();
+		goto more;
+	}
 	/* FALLTHROUGH */
 
 close:
 	/* p is at the bracket that closes stk[depth - 1] */
 	depth--;
-	if (depth <= keep) {
-		t = &tok[stk[depth].tok];
-		t->len = (uint32_t)(p + 1 - s) - t->start;
-		t->next = n;
-		t->size = stk[depth].size;
-		if (depth == keep && t->size > 0)
-			t->flags = JSON_FOLDED;
-	}
+	t = &tok[stk[depth].tok];
+	t->len = (uint32_t)(p + 1 - s) - t->start;
+	t->next = n;
+	t->size = size;
+	if (depth == keep && size > 0)
+		t->flags = JSON_FOLDED;
+	size = stk[depth].upsize;
+	cur = stk[depth].upobj;
 	p++;
 	goto more;
 
@@ -702,6 +805,7 @@ fail:
 #undef SKIP_WS
 #undef FAIL
 #undef NEED
+#undef CLOSER
 #undef ALLOC
 }
 

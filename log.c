@@ -397,10 +397,11 @@ log_msg(int level, const char *fmt, ...)
 	va_list ap;
 	size_t n, k;
 	int64_t now;
-	int r, limit, bare = strcmp(fmt, "%s") == 0;
+	int r, limit, bare;
 
 	if (level > log_level || level < LOG_ERR)
 		return;
+	bare = strcmp(fmt, "%s") == 0;
 	now = now_ms();
 	/* -v and -vv ask for every line: only the default levels are cut. */
 	limit = level <= LOG_INFO;

@@ -17,6 +17,9 @@ enum { LOG_ERR, LOG_WARN, LOG_INFO, LOG_DEBUG, LOG_TRACE };
 /* Messages above this level are dropped; LOG_INFO unless -q or -v. */
 extern int	log_level;
 
+/* Whether a message of level is written: spares a call on hot paths. */
+#define log_on(level)	((level) <= log_level)
+
 /*
  * --log-time: each line starts with the time, "2026-12-05T09:41:07Z ".
  * Off by default: journald, procd's logd, Docker and svlogd stamp lines

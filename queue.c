@@ -28,12 +28,18 @@
  *
  * The largest record that fits is thus the longest of those free runs less
  * a header, which is what queue_free() reports.
+ *
+ * undo is the wr of the state before the last change when that change was
+ * a push (else NO_UNDO): a push alters nothing else that a reader sees, so
+ * restoring wr and n takes it back, and a marker it left past the old wr
+ * lies outside every record.
  */
 #include <string.h>
 
 #include "queue.h"
 
 #define WRAP	((uint32_t)0xffffffff)
+#define NO_UNDO	((uint32_t)0xffffffff)	/* never an offset: cap < 2^31 */
 
 static uint32_t
 get_len(const struct queue *q, uint32_t at)
@@ -71,6 +77,7 @@ int
 queue_init(struct queue *q, void *buf, size_t cap)
 {
 	memset(q, 0, sizeof *q);
+	q->undo = NO_UNDO;
 	if (cap < QUEUE_CAP_MIN || cap > QUEUE_CAP_MAX)
 		return QUEUE_ECAP;
 	q->buf = buf;
@@ -105,8 +112,22 @@ queue_push(struct queue *q, const void *head, size_t hlen,
 		memcpy(q->buf + at + QUEUE_HDR, head, hlen);
 	if (blen > 0)
 		memcpy(q->buf + at + QUEUE_HDR + hlen, body, blen);
+	q->undo = q->wr;
 	q->wr = at + need;
 	q->n++;
+	return 0;
+}
+
+/* see queue.h */
+int
+queue_unpush(struct queue *q)
+{
+	if (q->undo == NO_UNDO)
+		return QUEUE_EEMPTY;
+	q->wr = q->undo;
+	q->undo = NO_UNDO;
+	if (--q->n == 0)
+		q->rd = q->wr = 0;
 	return 0;
 }
 
@@ -128,6 +149,7 @@ queue_pop(struct queue *q)
 {
 	if (q->n == 0)
 		return QUEUE_EEMPTY;
+	q->undo = NO_UNDO;
 	q->rd += QUEUE_HDR + get_len(q, q->rd);
 	if (--q->n == 0)
 		q->rd = q->wr = 0;

@@ -40,6 +40,7 @@ struct queue {
 	uint32_t	 rd;	/* header of the oldest record */
 	uint32_t	 wr;	/* where the next record's header goes */
 	uint32_t	 n;	/* records held */
+	uint32_t	 undo;	/* wr before the last push, or all ones */
 };
 
 /*
@@ -70,6 +71,15 @@ int	queue_push(struct queue *q, const void *head, size_t hlen,
  * until queue_pop() or queue_init().
  */
 unsigned char *queue_peek(struct queue *q, size_t *n);
+
+/*
+ * Takes back the newest record, which must have been added by the last
+ * change to the queue (a successful queue_push(), with no pop since; a
+ * refused push changes nothing): the queue is then as it was before that
+ * push.  Lets a caller copy a record in before it has decided to keep it.
+ * Returns 0, or QUEUE_EEMPTY when there is nothing to take back.
+ */
+int	queue_unpush(struct queue *q);
 
 /*
  * Drops the oldest record.  Returns 0, or QUEUE_EEMPTY.  When the last

@@ -308,8 +308,9 @@ send_frame(struct sock *s, int op, const void *data, size_t len)
 	n = ws_write(frame, sizeof frame, op, data, len, key);
 	if (n == 0 || conn_write(&s->c, frame, n) < 0)
 		return -1;
-	log_msg(LOG_TRACE, "connection %d: sent a %s frame of %zu bytes",
-	    s->num, ws_opname(op), len);
+	if (log_on(LOG_TRACE))
+		log_msg(LOG_TRACE, "connection %d: sent a %s frame of %zu "
+		    "bytes", s->num, ws_opname(op), len);
 	return 0;
 }
 
@@ -587,8 +588,9 @@ ack(struct sock *s, const struct slack_msg *m)
 		    "envelope; Slack will send it again", s->num);
 		return;
 	}
-	log_msg(LOG_TRACE, "connection %d: acknowledged envelope %.*s",
-	    s->num, (int)m->idlen, m->id);
+	if (log_on(LOG_TRACE))
+		log_msg(LOG_TRACE, "connection %d: acknowledged envelope "
+		    "%.*s", s->num, (int)m->idlen, m->id);
 	run.acks++;
 }
 
@@ -662,15 +664,25 @@ event(struct sock *s, const struct slack_msg *m, int64_t now)
 	/* Stopping: leave it unacknowledged, for Slack to resend. */
 	if (run.stop)
 		return 0;
+	/*
+	 * The event is copied into the FIFO before its id is looked up, and
+	 * taken back if it came before: meanwhile the id's bucket comes into
+	 * the cache, which is otherwise a miss on every event.
+	 */
+	if (m->key != 0)
+		slack_prefetch(&dedup, m->key);
+	rc = handler_push(rec_kinds[m->payload] | (m->newline ? REC_NEWLINE :
+	    0), m->rec, m->reclen);
 	if (m->key != 0 && slack_seen(&dedup, m->key, secs(now))) {
+		if (rc == 0)
+			handler_unpush();
 		run.dups++;
 		log_msg(LOG_DEBUG, "connection %d: event delivered again (retry "
 		    "%d); acknowledged, not repeated", s->num, m->retry);
 		ack(s, m);
 		return 0;
 	}
-	if ((rc = handler_push(rec_kinds[m->payload] | (m->newline ?
-	    REC_NEWLINE : 0), m->rec, m->reclen)) == QUEUE_EFULL)
+	if (rc == QUEUE_EFULL)
 		return -1;
 	if (rc == QUEUE_ETOOBIG) {
 		log_msg(LOG_ERR, "connection %d: skipped an event of %zu bytes, "
@@ -808,7 +820,7 @@ receive(struct sock *s, int64_t now)
 		}
 		if (r == WS_OP_TEXT || r == WS_OP_BINARY)
 			s->t_part = 0;
-		if (r != WS_NONE)
+		if (r != WS_NONE && log_on(LOG_TRACE))
 			log_msg(LOG_TRACE, "connection %d: received a %s %s of "
 			    "%zu bytes", s->num, ws_opname(r), r < 8 ?
 			    "message" : "frame", m.len);

@@ -87,50 +87,77 @@ struct want {
 
 /*
  * a[0..n) == b[0..n), for the short keys pick() compares on every event:
- * a word at a time, inline (the C library's memcmp() is a call that goes
- * byte by byte).
+ * a few word loads, the last one overlapping the one before (the C
+ * library's memcmp() is a call that goes byte by byte).
  */
 static int
 same(const char *a, const char *b, size_t n)
 {
 	uint64_t x, y;
+	uint32_t u, v;
 
-	for (; n >= 8; n -= 8, a += 8, b += 8) {
+	if (n < 4) {
+		while (n > 0 && *a == *b)
+			n--, a++, b++;
+		return n == 0;
+	}
+	if (n < 8) {
+		memcpy(&u, a, 4);
+		memcpy(&v, b, 4);
+		if (u != v)
+			return 0;
+		memcpy(&u, a + n - 4, 4);
+		memcpy(&v, b + n - 4, 4);
+		return u == v;
+	}
+	for (; n > 8; n -= 8, a += 8, b += 8) {
 		memcpy(&x, a, 8);
 		memcpy(&y, b, 8);
 		if (x != y)
 			return 0;
 	}
-	while (n > 0 && *a == *b)
-		n--, a++, b++;
-	return n == 0;
+	/* the last 8 bytes, some of them compared already */
+	memcpy(&x, a + n - 8, 8);
+	memcpy(&y, b + n - 8, 8);
+	return x == y;
 }
 
 /*
  * One walk over the members of object obj finds every key of w (the
  * first of duplicates), stopping when all are found: far cheaper than one
- * json_find() per key on every event.
+ * json_find() per key on every event.  Most members are not wanted, and
+ * the wanted keys differ in length: a mask of their lengths turns most
+ * members away before any comparison.  A key with an escape may spell a
+ * wanted key in more bytes, so it is always compared.
  */
 static void
 pick(const char *js, const struct json_tok *tok, int obj, struct want *w,
     size_t n)
 {
 	const struct json_tok *t;
+	uint32_t lens = 0, i;
 	size_t k, left = n;
-	int i;
 
-	for (k = 0; k < n; k++)
+	for (k = 0; k < n; k++) {
 		w[k].idx = -1;
-	for (i = json_first(tok, obj); i >= 0 && left > 0;
-	    i = json_next(tok, obj, i)) {
+		lens |= w[k].len < 32 ? (uint32_t)1 << w[k].len : 0;
+	}
+	if (tok[obj].type != JSON_OBJECT || json_first(tok, obj) < 0)
+		return;
+	/* members: a key, then its value's subtree, which ends at next */
+	for (i = (uint32_t)obj + 1; i < tok[obj].next && left > 0;
+	    i = tok[i + 1].next) {
 		t = &tok[i];
+		if (!(t->flags & JSON_ESCAPED) && (t->len >= 32 ||
+		    !(lens >> t->len & 1)))
+			continue;
 		for (k = 0; k < n; k++) {
 			if (w[k].idx >= 0)
 				continue;
 			if (t->flags & JSON_ESCAPED ? json_eq(js, t, w[k].key) :
 			    t->len == w[k].len &&
 			    same(js + t->start, w[k].key, t->len)) {
-				w[k].idx = i + 1;
+				w[k].idx = (int)i + 1;
 				left--;
 				break;
 			}
@@ -154,15 +181,14 @@ socket_mode(const char *js, const struct json_tok *tok, struct want *w,
 	if (!has_id && m->type == NULL)
 		return why(m, SLACK_BAD, "a message with neither type nor "
 		    "envelope_id");
-	if (!has_id && m->typelen == 5 && memcmp(m->type, "hello", 5) == 0) {
+	if (!has_id && m->typelen == 5 && same(m->type, "hello", 5)) {
 		if (w[W_NUM].idx >= 0 && json_int(js, &tok[w[W_NUM].idx],
 		    &v) == 0)
 			m->num = v;
 		m->kind = SLACK_HELLO;
 		return m->kind;
 	}
-	if (!has_id && m->typelen == 10 &&
-	    memcmp(m->type, "disconnect", 10) == 0) {
+	if (!has_id && m->typelen == 10 && same(m->type, "disconnect", 10)) {
 		if (str_at(js, tok, w[W_REASON].idx, &m->why, &m->whylen) < 0)
 			m->why = "", m->whylen = 0;
 		if (m->whylen == 13 && memcmp(m->why, "link_disabled", 13) == 0)
@@ -186,7 +212,7 @@ socket_mode(const char *js, const struct json_tok *tok, struct want *w,
 	    &v) == 0 && v > 0 && v < 1000)
 		m->retry = (int)v;
 	if (m->type != NULL && m->typelen == 10 &&
-	    memcmp(m->type, "events_api", 10) == 0) {
+	    same(m->type, "events_api", 10)) {
 		pick(js, tok, payload, pw, 2);
 		if (pw[0].idx < 0 || tok[pw[0].idx].type != JSON_OBJECT)
 			return why(m, SLACK_ACK_ONLY, "an events_api envelope "
@@ -321,6 +347,17 @@ static uint32_t
 age(uint32_t cur, uint32_t stamp)
 {
 	return cur >= stamp ? cur - stamp : cur + STAMP_MOD - stamp;
+}
+
+/* see slack.h */
+void
+slack_prefetch(const struct slack_dedup *d, uint64_t key)
+{
+	const uint64_t *v = &d->slot[key % BUCKETS * SLACK_DEDUP_WAYS];
+
+	/* the bucket's two cache lines */
+	__builtin_prefetch(v);
+	__builtin_prefetch(v + SLACK_DEDUP_WAYS - 1);
 }
 
 /* see slack.h */

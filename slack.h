@@ -95,6 +95,12 @@ struct slack_dedup {
 	uint64_t	slot[DEDUP_SLOTS];	/* 0: empty */
 };
 
+/*
+ * Starts bringing key's bucket into the cache, so that a slack_seen() a
+ * little later finds it there: a lookup is otherwise one miss per event.
+ */
+void	slack_prefetch(const struct slack_dedup *, uint64_t key);
+
 /* 1 when key was delivered in the last SLACK_DEDUP_TTL seconds. */
 int	slack_seen(const struct slack_dedup *, uint64_t key, uint32_t now_s);
 

@@ -6,6 +6,7 @@
  * so a read or write one byte too far stops the test.  Token arrays are
  * filled with a pattern first, so a write past the count given is seen.
  */
+#include <ctype.h>
 #include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -831,6 +832,277 @@ t_parse_long(void)
 	CHECK_EQ(off, k - 20);
 }
 
+/*
+ * The reference for string bodies, one byte at a time and written apart
+ * from json.c: s[i..n) follows an opening quote.  Returns 0 and sets
+ * *off to the closing quote, or returns the error and sets *off to where
+ * json_parse() must report it.
+ */
+static int
+ref_string(const unsigned char *s, size_t n, size_t i, size_t *off)
+{
+	static const char esc[] = "\"\\/bfnrt";
+	unsigned int c, lo, hi, k, need;
+
+	for (;;) {
+		if (i == n) {
+			*off = n;
+			return JSON_EPART;
+		}
+		c = s[i];
+		if (c == '"') {
+			*off = i;
+			return 0;
+		}
+		if (c == '\\') {
+			if (i + 1 == n) {
+				*off = n;
+				return JSON_EPART;
+			}
+			if (s[i + 1] != 'u') {
+				if (s[i + 1] == '\0' ||
+				    strchr(esc, s[i + 1]) == NULL) {
+					*off = i + 1;
+					return JSON_EINVAL;
+				}
+				i += 2;
+				continue;
+			}
+			for (k = 2; k < 6; k++) {
+				if (i + k == n) {
+					*off = n;
+					return JSON_EPART;
+				}
+				if (!isxdigit(s[i + k])) {
+					*off = i + k;
+					return JSON_EINVAL;
+				}
+			}
+			i += 6;
+			continue;
+		}
+		if (c < 0x20) {
+			*off = i;
+			return JSON_EINVAL;
+		}
+		if (c < 0x80) {
+			i++;
+			continue;
+		}
+		/* RFC 3629, table 3 */
+		lo = 0x80, hi = 0xbf;
+		if (c >= 0xc2 && c <= 0xdf)
+			need = 1;
+		else if (c >= 0xe0 && c <= 0xef) {
+			need = 2;
+			lo = c == 0xe0 ? 0xa0 : 0x80;
+			hi = c == 0xed ? 0x9f : 0xbf;
+		} else if (c >= 0xf0 && c <= 0xf4) {
+			need = 3;
+			lo = c == 0xf0 ? 0x90 : 0x80;
+			hi = c == 0xf4 ? 0x8f : 0xbf;
+		} else {
+			*off = i;
+			return JSON_EUTF8;
+		}
+		for (k = 1; k <= need; k++) {
+			if (i + k == n) {
+				*off = n;
+				return JSON_EPART;
+			}
+			if (s[i + k] < lo || s[i + k] > hi) {
+				*off = i + k;
+				return JSON_EUTF8;
+			}
+			lo = 0x80, hi = 0xbf;
+		}
+		i += need + 1;
+	}
+}
+
+/*
+ * body[0..n) after an opening quote, as json_parse() sees it: the string
+ * alone (stored), as a key (stored) and in an array whose children are
+ * not stored, each against the guard page, checked against ref_string().
+ * Inputs end where the reference says the string ends, or just past it
+ * ("]" or ":1}" follow), so the scan meets the end of the buffer at every
+ * distance.
+ */
+static void
+string_vs_ref(const unsigned char *body, size_t n)
+{
+	static const struct {
+		const char	*pre, *post;
+		unsigned	 depth;
+		int		 ntok;
+		int		 at;	/* its token, or -1 */
+	} ctx[] = {
+		{ "\"", "", JSON_FULL, 1, 0 },
+		{ "{\"", ":1}", JSON_FULL, 3, 1 },
+		{ "[\"", "]", 0, 1, -1 },
+		/* a member's value, and the key after one */
+		{ "{\"a\":\"", "}", JSON_FULL, 3, 2 },
+		{ "{\"a\":\"", "}", 0, 1, -1 },
+		{ "{\"a\":\"x\",\"", ":1}", JSON_FULL, 5, 3 },
+		{ "{\"a\":\"x\",\"", ":1}", 0, 1, -1 },
+		{ "[{\"a\":\"x\",\"", ":1}]", 0, 1, -1 },
+	};
+	static unsigned char buf[512];
+	size_t i, pl, pol, off, roff;
+	int r, want;
+
+	if (n + 8 > sizeof(buf))
+		return;
+	for (i = 0; i < nitems(ctx); i++) {
+		pl = strlen(ctx[i].pre);
+		pol = strlen(ctx[i].post);
+		memcpy(buf, ctx[i].pre, pl);
+		memcpy(buf + pl, body, n);
+		want = ref_string(buf, pl + n, pl, &roff);
+		if (want == 0) {
+			/* cut after the closing quote, then the rest added */
+			memcpy(buf + roff + 1, ctx[i].post, pol);
+			r = parse((const char *)buf, roff + 1 + pol, NTOK,
+			    ctx[i].depth, &off);
+			if (!CHECK_EQ(r, ctx[i].ntok) ||
+			    !CHECK_EQ(off, roff + 1 + pol))
+				goto fail;
+			if (ctx[i].at >= 0 && (!CHECK_EQ(toks[ctx[i].at].type,
+			    JSON_STRING) || !CHECK_EQ(toks[ctx[i].at].start,
+			    pl) || !CHECK_EQ(toks[ctx[i].at].len, roff - pl) ||
+			    !CHECK_EQ((toks[ctx[i].at].flags & JSON_ESCAPED) !=
+			    0, memchr(buf + pl, '\\', roff - pl) != NULL)))
+				goto fail;
+			continue;
+		}
+		r = parse((const char *)buf, pl + n, NTOK, ctx[i].depth, &off);
+		if (!CHECK_EQ(r, want) || !CHECK_EQ(off, roff))
+			goto fail;
+	}
+	return;
+fail:
+	fprintf(stderr, "  context %zu, body of %zu bytes:", i, n);
+	for (off = 0; off < n; off++)
+		fprintf(stderr, " %02x", body[off]);
+	fprintf(stderr, "\n");
+}
+
+/*
+ * The string scan, which reads several bytes at a time where it can,
+ * against the reference: every byte value at every offset from 0 to 40
+ * (across word boundaries) of plain text, with the text ending right
+ * after it or a few bytes later (the buffer's end at every distance);
+ * then random bodies mixing plain bytes, escapes, UTF-8 and bad bytes.
+ */
+static void
+t_parse_string_scan(void)
+{
+	static const char *const pieces[] = {
+		"a", "abcdefgh", "0123456789abcdef", "\"", "\\", "\\n", "\\/",
+		"\\u00e9", "\\uD83D", "\\x", "\\u12g4", "\xc3\xa9",
+		"\xe2\x82\xac", "\xf0\x9f\x98\x80", "\xed\xa0\x80", "\xc0\xaf",
+		"\xf4\x90\x80\x80", "\xe0\x80", "\x7f", "\x1f", "\t", " ",
+	};
+	static const size_t tails[] = { 0, 1, 2, 7, 15, 16, 17, 33 };
+	unsigned char body[256];
+	uint64_t x = 12345;
+	size_t k, t, n, m, len;
+	unsigned b;
+	int i, j;
+
+	for (k = 0; k <= 40; k++)
+		for (b = 0; b < 256; b++)
+			for (t = 0; t < nitems(tails); t++) {
+				memset(body, 'a', sizeof(body));
+				body[k] = (unsigned char)b;
+				string_vs_ref(body, k + 1 + tails[t]);
+				/* and closed right after */
+				body[k + 1 + tails[t]] = '"';
+				string_vs_ref(body, k + 2 + tails[t]);
+			}
+	for (i = 0; i < 20000; i++) {
+		n = 0;
+		m = (size_t)(x >> 7) % 12;
+		for (j = 0; j < (int)m; j++) {
+			x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+			if ((x >> 60) < 4) {
+				/* any byte */
+				body[n++] = (unsigned char)(x >> 40);
+				continue;
+			}
+			len = strlen(pieces[(x >> 33) % nitems(pieces)]);
+			if (n + len > 200)
+				break;
+			memcpy(body + n, pieces[(x >> 33) % nitems(pieces)],
+			    len);
+			n += len;
+		}
+		x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+		string_vs_ref(body, n);
+		body[n] = '"';
+		string_vs_ref(body, n + 1);
+	}
+}
+
+/*
+ * true, false and null, in each place a value goes: every byte after the
+ * first replaced by every other value is an error at that byte, and every
+ * cut is JSON_EPART, with the literal ending the buffer.
+ */
+static void
+t_parse_literals(void)
+{
+	static const char *const lits[] = { "true", "false", "null" };
+	static const struct {
+		const char	*pre;
+		unsigned	 depth;
+	} ctx[] = {
+		{ "", JSON_FULL }, { "[", JSON_FULL }, { "[", 0 },
+		{ "{\"k\":", JSON_FULL }, { "{\"k\":", 0 }, { "[1,", 0 },
+	};
+	char buf[32];
+	size_t c, i, j, l, pl, off;
+	unsigned b;
+	int r;
+
+	for (c = 0; c < nitems(ctx); c++)
+		for (l = 0; l < nitems(lits); l++) {
+			pl = strlen(ctx[c].pre);
+			memcpy(buf, ctx[c].pre, pl);
+			memcpy(buf + pl, lits[l], strlen(lits[l]));
+			for (i = 1; i < strlen(lits[l]); i++) {
+				for (b = 0; b < 256; b++) {
+					if (b == (unsigned char)lits[l][i])
+						continue;
+					buf[pl + i] = (char)b;
+					/* the rest of it, or the end */
+					for (j = i + 1; j <= strlen(lits[l]);
+					    j++) {
+						r = parse(buf, pl + j, NTOK,
+						    ctx[c].depth, &off);
+						if (!CHECK_EQ(r, JSON_EINVAL) ||
+						    !CHECK_EQ(off, pl + i))
+							fprintf(stderr, "  %s "
+							    "in %s, byte %zu "
+							    "%02x\n", lits[l],
+							    ctx[c].pre, i, b);
+					}
+				}
+				buf[pl + i] = lits[l][i];
+			}
+			for (i = 1; i < strlen(lits[l]); i++) {
+				r = parse(buf, pl + i, NTOK, ctx[c].depth,
+				    &off);
+				CHECK_EQ(r, JSON_EPART);
+				CHECK_EQ(off, pl + i);
+			}
+			/* whole, then closed where something is open */
+			r = parse(buf, pl + strlen(lits[l]), NTOK,
+			    ctx[c].depth, &off);
+			CHECK_EQ(r, pl == 0 ? 1 : JSON_EPART);
+		}
+}
+
 struct ucase {
 	const char	*json;	/* one string value */
 	const char	*want;	/* its unescaped bytes */
@@ -1486,6 +1758,8 @@ static const struct t_case cases[] = {
 	{ "parse_depth", t_parse_depth },
 	{ "parse_limits", t_parse_limits },
 	{ "parse_long", t_parse_long },
+	{ "parse_string_scan", t_parse_string_scan },
+	{ "parse_literals", t_parse_literals },
 	{ "unescape", t_unescape },
 	{ "find", t_find },
 	{ "walk", t_walk },

@@ -86,6 +86,7 @@ struct model {
 	uint32_t	 cap;
 	uint32_t	 serial;	/* of the next record */
 	size_t		 head, n;	/* ring of the records below */
+	int		 undo;		/* the last change was a push */
 	struct {
 		uint32_t	at, len, serial;
 	} r[MODEL_MAX];
@@ -103,6 +104,7 @@ model_init(uint32_t cap)
 	m.cap = cap;
 	m.serial = 0;
 	m.head = m.n = 0;
+	m.undo = 0;
 	CHECK_EQ(queue_init(&m.q, m.buf, cap), 0);
 }
 
@@ -219,6 +221,24 @@ model_push(size_t len, size_t split)
 		NEWEST(&m)->at = (uint32_t)at;
 		NEWEST(&m)->len = (uint32_t)len;
 		NEWEST(&m)->serial = m.serial++;
+		m.undo = 1;
+	}
+	return rc;
+}
+
+/* Takes back the newest record, which only the last change may have made. */
+static int
+model_unpush(void)
+{
+	int rc;
+
+	rc = queue_unpush(&m.q);
+	if (!m.undo)
+		CHECK_EQ(rc, QUEUE_EEMPTY);
+	else {
+		CHECK_EQ(rc, 0);
+		m.n--;
+		m.undo = 0;
 	}
 	return rc;
 }
@@ -236,6 +256,7 @@ model_pop(void)
 		CHECK_EQ(rc, 0);
 		m.head = (m.head + 1) % MODEL_MAX;
 		m.n--;
+		m.undo = 0;
 	}
 	return rc;
 }
@@ -696,6 +717,67 @@ t_peek_stable(void)
 }
 
 /*
+ * queue_unpush() right after a push, in each state and across the wrap,
+ * leaves the queue as it was: the same room, and the next push lands
+ * where the record taken back was; at any other time it is refused.
+ */
+static void
+t_unpush(void)
+{
+	long before;
+
+	model_init(64);
+	CHECK_EQ(model_unpush(), QUEUE_EEMPTY);
+	/* empty: back to the start */
+	CHECK_EQ(model_push(10, SIZE_MAX), 0);
+	CHECK_EQ(model_unpush(), 0);
+	CHECK_EQ(model_unpush(), QUEUE_EEMPTY);
+	model_check(1);
+	CHECK_EQ(queue_free(&m.q), 60);
+	/* straight */
+	CHECK_EQ(model_push(10, SIZE_MAX), 0);
+	CHECK_EQ(model_push(10, SIZE_MAX), 0);
+	CHECK_EQ(model_push(10, SIZE_MAX), 0);
+	before = queue_free(&m.q);
+	CHECK_EQ(model_push(5, 2), 0);
+	CHECK_EQ(model_unpush(), 0);
+	CHECK_EQ(queue_free(&m.q), before);
+	model_check(1);
+	/* a refused push changes nothing, the last one can still go */
+	CHECK_EQ(model_push(3, SIZE_MAX), 0);
+	CHECK_EQ(model_push(61, SIZE_MAX), QUEUE_ETOOBIG);
+	CHECK_EQ(model_push(40, SIZE_MAX), QUEUE_EFULL);
+	CHECK_EQ(model_unpush(), 0);
+	model_check(1);
+	/* a pop in between: refused */
+	CHECK_EQ(model_push(3, SIZE_MAX), 0);
+	CHECK_EQ(model_pop(), 0);
+	CHECK_EQ(model_unpush(), QUEUE_EEMPTY);
+	/* the push that wraps to the front, with its marker, taken back */
+	CHECK_EQ(model_pop(), 0);
+	before = queue_free(&m.q);
+	CHECK_EQ(model_push(20, SIZE_MAX), 0);
+	model_check(1);
+	CHECK_EQ(model_unpush(), 0);
+	CHECK_EQ(queue_free(&m.q), before);
+	model_check(1);
+	CHECK_EQ(model_push(20, SIZE_MAX), 0);
+	model_check(1);
+	/* and in a wrapped queue, into the gap */
+	CHECK_EQ(model_pop(), 0);
+	before = queue_free(&m.q);
+	CHECK_EQ(model_push(2, SIZE_MAX), 0);
+	CHECK_EQ(model_unpush(), 0);
+	CHECK_EQ(queue_free(&m.q), before);
+	model_check(1);
+	while (m.n > 0)
+		model_pop();
+	CHECK_EQ(model_unpush(), QUEUE_EEMPTY);
+	model_check(1);
+	CHECK(guards_ok(64));
+}
+
+/*
  * A million random operations against the model, over capacities from the
  * smallest to BIGCAP.  Record lengths mix small ones, any length up to one
  * past the largest, and lengths right at queue_free() and one above it.
@@ -754,6 +836,19 @@ t_random(void)
 					while (m.n > 0)
 						model_pop();
 				break;
+			case 13:
+				/* allowed only right after a push */
+				model_unpush();
+				fresh = 1;
+				break;
+			case 14:
+				/* a push taken back at once leaves no trace */
+				len = rnd() % (max + 1);
+				if (model_push(len, SIZE_MAX) == 0) {
+					model_unpush();
+					fresh = 1;
+				}
+				break;
 			default:
 				break;
 			}
@@ -787,6 +882,7 @@ main(int argc, char **argv)
 		{ "reset_on_empty",	t_reset_on_empty },
 		{ "push2",		t_push2 },
 		{ "peek_stable",	t_peek_stable },
+		{ "unpush",		t_unpush },
 		{ "random",		t_random },
 	};
 

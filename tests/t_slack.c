@@ -95,6 +95,62 @@ t_events_api(void)
 	CHECK_EQ(again.newline, 1);
 }
 
+/*
+ * The keys slack_read() looks for, each with one byte changed at every
+ * position (and one byte longer or shorter), must not be taken for them:
+ * keys are compared a word at a time.
+ */
+static void
+t_near_keys(void)
+{
+	static const char *const keys[] = {
+		"type", "envelope_id", "payload", "retry_attempt", "event",
+		"event_id",
+	};
+	char msg[512], key[32];
+	struct slack_msg m;
+	size_t k, i, n;
+	int how;
+
+	for (k = 0; k < nitems(keys); k++) {
+		n = strlen(keys[k]);
+		for (i = 0; i <= n; i++)
+			for (how = 0; how < 3; how++) {
+				memcpy(key, keys[k], n + 1);
+				if (how == 0 && i < n)
+					key[i] ^= 0x01;	/* one byte off */
+				else if (how == 1 && i == n)
+					key[n - 1] = '\0'; /* shorter */
+				else if (how == 2 && i == n)
+					memcpy(key + n, "s", 2); /* longer */
+				else
+					continue;
+				snprintf(msg, sizeof msg, "{\"envelope_id\":"
+				    "\"e1\",\"type\":\"events_api\",\"retry_"
+				    "attempt\":2,\"payload\":{\"event\":{\"a\":"
+				    "1},\"event_id\":\"Ev1\"},\"%s\":7}", key);
+				/* the real keys come first and win */
+				if (!CHECK_EQ(rd(SLACK_SOCKET, msg, &m),
+				    SLACK_EVENT))
+					continue;
+				CHECK_EQ(m.retry, 2);
+				CHECK(view_is(m.rec, m.reclen, "{\"a\":1}"));
+				/* the near key alone is not the real one */
+				snprintf(msg, sizeof msg, "{\"%s\":\"x\","
+				    "\"envelope_id\":\"e1\",\"type\":"
+				    "\"events_api\",\"payload\":{\"%s\":{\"b\":"
+				    "2},\"event\":{\"a\":1},\"event_id\":"
+				    "\"Ev1\"}}", key, key);
+				if (!CHECK_EQ(rd(SLACK_SOCKET, msg, &m),
+				    SLACK_EVENT))
+					continue;
+				CHECK(view_is(m.rec, m.reclen, "{\"a\":1}"));
+				CHECK(view_is(m.type, m.typelen, "events_api"));
+				CHECK(view_is(m.id, m.idlen, "e1"));
+			}
+	}
+}
+
 static void
 t_other_envelopes(void)
 {
@@ -314,6 +370,7 @@ main(int argc, char **argv)
 	static const struct t_case cases[] = {
 		{ "hello",		t_hello },
 		{ "events_api",		t_events_api },
+		{ "near_keys",		t_near_keys },
 		{ "other_envelopes",	t_other_envelopes },
 		{ "disconnect",		t_disconnect },
 		{ "bad",		t_bad },
