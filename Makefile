@@ -172,6 +172,17 @@ build/mkanchors: tools/mkanchors.c ta.c ta.h | build
 	$(E) LD $@
 	$(Q)$(HOSTCC) $(STD) -O2 $(WARN) $(HOSTINC) -o $@ tools/mkanchors.c ta.c -lbearssl
 
+# The help texts, packed (help.h).
+build/mkhelp: tools/mkhelp.c help.h help.def | build
+	$(E) LD $@
+	$(Q)$(HOSTCC) $(STD) -O2 $(WARN) -o $@ tools/mkhelp.c
+
+build/help-lz.h: build/mkhelp
+	$(E) GEN $@
+	$(Q)build/mkhelp > $@.tmp && mv $@.tmp $@
+
+$(B)/help.o build/asan/help.o build/fuzz/help.o: build/help-lz.h
+
 build/anchors.c: build/mkanchors Makefile
 	$(E) GEN $@
 	$(Q)build/mkanchors $(ROOTS:%=$(ROOTDIR)/%.crt) > $@.tmp && mv $@.tmp $@
