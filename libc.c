@@ -1,5 +1,5 @@
 /*
- * libc.c: smaller stand-ins for four C library functions.
+ * libc.c: smaller stand-ins for five C library functions.
  *
  * musl's resolver (getaddrinfo(), conn.c) calls three of these, and little
  * else in the program does: qsort() to order at most a few dozen
@@ -9,6 +9,11 @@
  * (the two-way algorithm: 0.9 KB).  These are the plain algorithms, with
  * the same results: an insertion sort (stable, which qsort() may be),
  * digit by digit, and a search that starts at each byte.
+ *
+ * mbstowcs(), which the resolver calls to check that a host name is
+ * valid multibyte text, is the C locale's, the only one slackbot runs in
+ * (it never calls setlocale()): one character a byte, bytes from 0x80 as
+ * musl's code units (0.6 KB: musl's goes through the UTF-8 decoder).
  *
  * getopt_long() parses every command line (setup.c, slackbot.c), always
  * with an option string that begins with "+:" (options end at the first
@@ -26,6 +31,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <wchar.h>
 
 void
 qsort(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *))
@@ -114,6 +120,19 @@ strstr(const char *h, const char *n)
 		if (strncmp(h, n, len) == 0)
 			return (char *)h;
 	return NULL;
+}
+
+size_t
+mbstowcs(wchar_t *ws, const char *s, size_t wn)
+{
+	size_t n;
+
+	if (ws == NULL)
+		return strlen(s);
+	for (n = 0; n < wn; n++)
+		if ((ws[n] = 0xdfff & (signed char)s[n]) == 0)
+			return n;
+	return wn;
 }
 
 char	*optarg;

@@ -1,5 +1,6 @@
 /*
- * tests/t_libc.c: qsort, strtoul, strtoull, strstr and getopt_long, as libc.c has them
+ * tests/t_libc.c: qsort, strtoul, strtoull, strstr, mbstowcs and getopt_long,
+ * as libc.c has them
  * in the static build (the ASan build runs the same cases against the C
  * library's, which keeps the expectations honest).
  */
@@ -10,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <wchar.h>
 
 #include "harness.h"
 
@@ -205,6 +207,23 @@ t_strstr_cases(void)
 	}
 }
 
+/* mbstowcs, in the C locale, of ASCII (the C library's may refuse other bytes) */
+static void
+t_mbstowcs_ascii(void)
+{
+	wchar_t w[8];
+
+	CHECK_EQ(mbstowcs(NULL, "slack.com", 0), 9);
+	CHECK_EQ(mbstowcs(NULL, "", 0), 0);
+	wmemset(w, L'x', 8);
+	CHECK_EQ(mbstowcs(w, "a-b.c", 8), 5);
+	CHECK(w[0] == L'a' && w[1] == L'-' && w[4] == L'c' && w[5] == 0);
+	CHECK(w[6] == L'x');
+	wmemset(w, L'x', 8);
+	CHECK_EQ(mbstowcs(w, "abcdef", 3), 3);
+	CHECK(w[2] == L'c' && w[3] == L'x');
+}
+
 /* getopt_long, as slackbot calls it: "+:" and opterr 0 */
 
 /* What getopt_long returns for the words of args, in a line. */
@@ -302,6 +321,7 @@ main(int argc, char **argv)
 		{ "strtoul_table",	t_strtoul_table },
 		{ "qsort_random",	t_qsort_random },
 		{ "strstr_cases",	t_strstr_cases },
+		{ "mbstowcs_ascii",	t_mbstowcs_ascii },
 		{ "getopt_long_cases",	t_getopt_long_cases },
 	};
 
