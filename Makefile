@@ -57,7 +57,13 @@ INC	= -I. -Ibuild
 # Host builds (ASan, fuzz, tools) use Debian's BearSSL; musl builds the
 # one in build/tc/TARGET/include, through gcc.specs.
 HOSTINC	= -isystem /usr/include/bearssl $(INC)
-CFLAGS	= $(STD) -Os $(WARN) -Wno-format-truncation $(INC) -DBUILD_EPOCH=$(BUILD_EPOCH) \
+# -Oz (smallest, at some cost in speed) but for the code every event
+# passes through, which stays at -Os: the JSON tokenizer, the WebSocket
+# framing and the event scanner.  BearSSL, musl and libgcc are built at
+# -Os (scripts/toolchain).
+OPT	= -Oz
+HOT	= json ws slack
+CFLAGS	= $(STD) $(OPT) $(WARN) -Wno-format-truncation $(INC) -DBUILD_EPOCH=$(BUILD_EPOCH) \
 	  -ffunction-sections -fdata-sections -fno-pie -fno-stack-protector \
 	  -fno-unwind-tables -fno-asynchronous-unwind-tables -MMD -MP
 # -u malloc: only the C library calls malloc(), after lib.a is searched, so
@@ -135,6 +141,8 @@ $(B)/%.o: %.c $(TC)/specs.ok | $(B)
 	$(E) CC $@
 	$(Q)$(CC) $(CFLAGS) -c -o $@ $<
 
+$(HOT:%=$(B)/%.o): OPT = -Os
+
 $(B)/anchors.o: build/anchors.c $(TC)/specs.ok | $(B)
 	$(E) CC $@
 	$(Q)$(CC) $(CFLAGS) -c -o $@ $<
@@ -163,6 +171,17 @@ build/fuzz/anchors.o: build/anchors.c | build/fuzz
 build/mkanchors: tools/mkanchors.c ta.c ta.h | build
 	$(E) LD $@
 	$(Q)$(HOSTCC) $(STD) -O2 $(WARN) $(HOSTINC) -o $@ tools/mkanchors.c ta.c -lbearssl
+
+# The help texts, packed (help.h).
+build/mkhelp: tools/mkhelp.c help.h help.def | build
+	$(E) LD $@
+	$(Q)$(HOSTCC) $(STD) -O2 $(WARN) -o $@ tools/mkhelp.c
+
+build/help-lz.h: build/mkhelp
+	$(E) GEN $@
+	$(Q)build/mkhelp > $@.tmp && mv $@.tmp $@
+
+$(B)/help.o build/asan/help.o build/fuzz/help.o: build/help-lz.h
 
 build/anchors.c: build/mkanchors Makefile
 	$(E) GEN $@

@@ -189,18 +189,6 @@ http_checks(const struct config *cfg, const struct run_opts *o)
 		line(EXIT_OK, "certificate", "%s", what);
 }
 
-const char check_help[] =
-"usage: slackbot check [RUN OPTIONS]\n"
-"\n"
-"Checks what slackbot run (with the same options) would use, without\n"
-"staying connected, and prints one line for each check: the tokens, the\n"
-"trusted roots, the proxy, auth.test, the socket URL Slack gives (not\n"
-"used), and the handler command; with --http the signing secret and the\n"
-"certificate instead of the socket.  Exit status 0 when all pass, else that\n"
-"of the first failure: 1 network, 2 configuration, 3 a refused token.\n"
-"\n"
-"Options (those of run):\n";
-
 /* see check.h */
 int
 check_main(int argc, char **argv, struct config *cfg)
@@ -211,7 +199,7 @@ check_main(int argc, char **argv, struct config *cfg)
 	char host[256];
 	struct url u;
 
-	run_parse(argc, argv, "check", check_help, cfg, &o);
+	run_parse(argc, argv, "check", HELP_CHECK, cfg, &o);
 	line(EXIT_OK, "tokens", "%s%s%s%s%s; %s", cfg->bot.value ?
 	    cfg->bot.var : "", cfg->bot.value ? " (xoxb-...)" : "",
 	    cfg->bot.value && cfg->app.value ? ", " : "", cfg->app.value ?

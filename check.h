@@ -7,8 +7,6 @@
 
 #include "setup.h"
 
-extern const char check_help[];
-
 /*
  * Parses run's options (argv[0] is "check"), checks the tokens, the
  * trusted roots, the proxy, auth.test, the socket URL Slack gives (not

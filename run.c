@@ -1388,61 +1388,6 @@ rtm_send(const char *json, size_t n)
 	return 0;
 }
 
-#define RUN_USAGE \
-"usage: slackbot run [--socket | --rtm] [--ping S] [--dead S]\n" \
-"                    [--exec CMD [-j N] [--timeout S] | --pipe CMD]\n" \
-"                    [--reply MODE] [--reply-via api|ws] [--rate N]\n" \
-"                    [--all] [--edits] [--allow-users U1,U2]\n" \
-"                    [--drain S] [--spill FILE]\n" \
-"                    [--http [ADDR:]PORT [--tls-cert FILE --tls-key FILE]]\n"
-
-/* see run.h */
-const char run_help[] = RUN_USAGE
-"\n"
-"Connects to Slack and stays connected, reconnecting by itself, and prints\n"
-"each event as one line of JSON on standard output, or hands it to a\n"
-"handler: --exec runs a command for each message (what it prints is the\n"
-"answer), --pipe feeds one long-lived process and acts on the lines it\n"
-"prints.  By default handlers get direct messages and mentions of the bot,\n"
-"slash commands and interactions; never a bot's own messages.\n"
-"\n"
-"SIGTERM or SIGINT stop it (the events queued get --drain seconds, and\n"
-"those no handler got are spilled); SIGHUP reads the token files and the\n"
-"trusted roots again and replaces the connection.  Exit status 0 after a\n"
-"stop, 1 when standard output went away, 3 when Slack refuses a token.\n"
-"\n"
-"Options:\n";
-
-/* see run.h */
-const char run_options[] =
-"  --socket | --rtm      Socket Mode (the default when SLACK_APP_TOKEN is\n"
-"                        set) or RTM\n"
-"  --ping S              ping every S seconds (default 10)\n"
-"  --dead S              replace a socket silent for S seconds (default 30)\n"
-"  --exec CMD            run CMD (/bin/sh -c) for each message that passes\n"
-"                        the filters; what it prints is the answer\n"
-"    -j N                at most N at once (default 4, at most 16)\n"
-"    --timeout S         then SIGTERM, and SIGKILL 5 s later (default 30)\n"
-"  --pipe CMD            one long-lived handler: events in, one JSON line\n"
-"                        each; actions out, one JSON object a line\n"
-"  --reply MODE          thread (default), channel or none: where answers go\n"
-"  --reply-via api|ws    with --rtm, short answers over the RTM socket\n"
-"  --rate N              posts a second per channel (default 1; 0: no pace)\n"
-"  --all                 every message, not only direct messages, mentions\n"
-"  --edits               edited messages too\n"
-"  --allow-users U1,U2   only these users trigger a handler\n"
-"  --drain S             at a stop, deliver what is queued for at most S\n"
-"                        seconds (default 2)\n"
-"  --spill FILE          at a stop, append the events no handler got to\n"
-"                        FILE (default: standard error)\n"
-"  --http [ADDR:]PORT    no socket: take Slack's requests (Events API,\n"
-"                        slash commands, interactivity) at\n"
-"                        http://ADDR:PORT/slack/events (ADDR 127.0.0.1\n"
-"                        unless given; 0.0.0.0 or [::] for all); needs\n"
-"                        SLACK_SIGNING_SECRET and SLACK_BOT_TOKEN\n"
-"    --tls-cert FILE     HTTPS with this certificate chain (PEM) ...\n"
-"    --tls-key FILE      ... and its private key (RSA or EC)\n";
-
 /* A whole number in [lo, hi] from an option, or die. */
 static int
 number_opt(const char *cmd, const char *name, const char *v, int lo, int hi)
@@ -1556,7 +1501,7 @@ http_options(const char *cmd, const struct config *cfg, struct run_opts *o,
 
 /* see run.h */
 void
-run_parse(int argc, char **argv, const char *cmd, const char *help,
+run_parse(int argc, char **argv, const char *cmd, int help,
     struct config *cfg, struct run_opts *o)
 {
 	static const struct option opts[] = {
@@ -1593,7 +1538,7 @@ run_parse(int argc, char **argv, const char *cmd, const char *help,
 	h->timeout_ms = 30000;
 	h->reply = REPLY_THREAD;
 	while ((c = setup_options(argc, argv, cmd, "j:", opts, help,
-	    run_options)) != -1)
+	    HELP_RUN_OPTIONS)) != -1)
 		switch (c) {
 		case 's':
 		case 'r':
@@ -1731,7 +1676,7 @@ run_main(int argc, char **argv, struct config *cfg)
 	struct stat st;
 	int i;
 
-	run_parse(argc, argv, "run", run_help, cfg, &run.o);
+	run_parse(argc, argv, "run", HELP_RUN, cfg, &run.o);
 	run.cfg = cfg;
 	run.spill_fd = -1;
 	/* Opened now: a file we cannot write to is a configuration error. */

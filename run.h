@@ -23,10 +23,6 @@ struct run_opts {
 	struct handler_opts h;
 };
 
-/* `slackbot help run`, and the options alone for `slackbot --help`. */
-extern const char run_help[];
-extern const char run_options[];
-
 /*
  * Parses run's options (argv[0] is the command's name, cmd; help, then
  * run_options, is what --help prints) into o and checks them against the
@@ -34,7 +30,7 @@ extern const char run_options[];
  * answers need.  Dies with status 2 on a mistake, after one line that
  * says which.
  */
-void	run_parse(int argc, char **argv, const char *cmd, const char *help,
+void	run_parse(int argc, char **argv, const char *cmd, int help,
 	    struct config *cfg, struct run_opts *o);
 
 /*

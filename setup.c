@@ -261,7 +261,7 @@ setup_bad_option(const char *cmd, int c, char **argv)
 /* see setup.h */
 int
 setup_options(int argc, char **argv, const char *cmd, const char *shortopts,
-    const struct option *longopts, const char *help, const char *more)
+    const struct option *longopts, int help, int more)
 {
 	static struct option all[32];
 	static char sh[64];
@@ -280,9 +280,8 @@ setup_options(int argc, char **argv, const char *cmd, const char *shortopts,
 	opterr = 0;
 	switch (c = getopt_long(argc, argv, sh, all, NULL)) {
 	case 'h':
-		fputs(help, stdout);
-		if (more != NULL)
-			fputs(more, stdout);
+		help_print(stdout, help);
+		help_print(stdout, more);
 		exit(fflush(stdout) == 0 ? EXIT_OK : EXIT_FAIL);
 	case '?':
 	case ':':

@@ -12,6 +12,7 @@
 
 #include "api.h"
 #include "conn.h"
+#include "help.h"
 
 /* Exit status of every command. */
 enum {
@@ -53,7 +54,7 @@ struct option;
  */
 int	setup_options(int argc, char **argv, const char *cmd,
 	    const char *shortopts, const struct option *longopts,
-	    const char *help, const char *more);
+	    int help, int more);
 
 /* The line and exit 2 for what getopt_long() returned as c ('?', ':'). */
 void	setup_bad_option(const char *cmd, int c, char **argv)

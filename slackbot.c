@@ -90,20 +90,13 @@ flushed(void)
 	return EXIT_FAIL;
 }
 
-static const char auth_help[] =
-"usage: slackbot auth\n"
-"\n"
-"Checks the bot token with auth.test and prints the team, the bot's user\n"
-"and bot ids and the workspace URL.  Exit status 3 when Slack refuses the\n"
-"token.\n";
-
 static int
 cmd_auth(int argc, char **argv)
 {
 	struct api_call k = { "auth.test", NULL, 0, "", 0, -1, NULL };
 	char a[256], b[256];
 
-	setup_options(argc, argv, "auth", "", NULL, auth_help, NULL);
+	setup_options(argc, argv, "auth", "", NULL, HELP_AUTH, HELP_NONE);
 	if (optind != argc)
 		die(EXIT_USAGE, "auth: no arguments wanted (slackbot help auth)");
 	k.token = need_bot_token();
@@ -137,28 +130,6 @@ read_stdin(char *buf, size_t cap, size_t *n)
 	}
 	return *n == cap;
 }
-
-static const char post_help[] =
-"usage: slackbot post [-c CHANNEL | --webhook URL] [-t THREAD_TS]\n"
-"                     [--blocks FILE] [TEXT...]\n"
-"\n"
-"Posts TEXT (the words, joined by blanks), or standard input when no TEXT\n"
-"is given (its trailing newlines dropped), and prints the new message's ts.\n"
-"A message is never sent twice: a failure after the request has left is\n"
-"reported, not retried.\n"
-"\n"
-"  -c CHANNEL     the channel id (default: SLACK_CHANNEL)\n"
-"  -t THREAD_TS   reply in the thread of that message\n"
-"  --blocks FILE  Block Kit blocks (a JSON array) to go with TEXT; without\n"
-"                 TEXT standard input is not read and the blocks go alone\n"
-"  --webhook URL  post through an incoming webhook instead: no token, and\n"
-"                 to the channel it was made for; SLACK_WEBHOOK_URL (or\n"
-"                 SLACK_WEBHOOK_URL_FILE) serves when no channel is given.\n"
-"                 The URL is a secret: prefer the variable to the command\n"
-"                 line, which other users of the machine can see\n"
-"\n"
-"Slack takes at most 40000 characters of text; longer, send it as a file\n"
-"with slackbot upload.\n";
 
 static void
 too_long(const char *channel)
@@ -275,7 +246,7 @@ cmd_post(int argc, char **argv)
 	int c, i, t, given = 0;
 
 	while ((c = setup_options(argc, argv, "post", "c:t:", opts,
-	    post_help, NULL)) != -1)
+	    HELP_POST, HELP_NONE)) != -1)
 		switch (c) {
 		case 'c':
 			channel = optarg;
@@ -370,17 +341,6 @@ form_add(size_t *n, const char *key, const char *val, size_t vlen)
 		    sizeof args - 1);
 }
 
-static const char api_help[] =
-"usage: slackbot api METHOD [KEY=VALUE...]\n"
-"\n"
-"Calls any Web API method (chat.postMessage, conversations.list, ...) with\n"
-"the KEY=VALUE arguments form-encoded, and prints Slack's JSON answer as it\n"
-"came, whenever Slack answered, an error too.  The bot token is used (the\n"
-"app-level token for apps.connections.open).  Exit status 1 when Slack\n"
-"says ok:false, 3 when it refuses the token.\n"
-"\n"
-"  slackbot api conversations.list types=public_channel limit=100\n";
-
 static int
 cmd_api(int argc, char **argv)
 {
@@ -389,7 +349,7 @@ cmd_api(int argc, char **argv)
 	size_t n = 0;
 	int i;
 
-	setup_options(argc, argv, "api", "", NULL, api_help, NULL);
+	setup_options(argc, argv, "api", "", NULL, HELP_API, HELP_NONE);
 	if (optind >= argc)
 		die(EXIT_USAGE, "api: which method? (slackbot help api)");
 	k.method = argv[optind];
@@ -517,25 +477,6 @@ show_progress(size_t sent, size_t total)
 	    100, sent == total ? "\n" : "");
 }
 
-static const char upload_help[] =
-"usage: slackbot upload [-c CHANNEL] [-m COMMENT] [-t THREAD_TS]\n"
-"                       [--name NAME] [--timeout S] FILE|-\n"
-"\n"
-"Uploads FILE (- for standard input) with Slack's external upload flow and\n"
-"shares it into the channel; prints the file id.  The file is streamed in\n"
-"pieces: memory does not grow with it (standard input that is not a file\n"
-"is kept in memory first: Slack wants the length before the bytes).\n"
-"\n"
-"  -c CHANNEL     the channel id (default: SLACK_CHANNEL)\n"
-"  -m COMMENT     a message to go with it\n"
-"  -t THREAD_TS   share it in the thread of that message\n"
-"  --name NAME    the file's name in Slack (default: FILE's, or stdin)\n"
-"  --timeout S    give up when nothing has moved for S seconds (default 30);\n"
-"                 a slow upload goes on as long as bytes move\n"
-"\n"
-"Progress is shown on standard error when it is a terminal; -v adds the\n"
-"rate at the end.\n";
-
 static int
 cmd_upload(int argc, char **argv)
 {
@@ -566,7 +507,7 @@ cmd_upload(int argc, char **argv)
 	int c, fd;
 
 	while ((c = setup_options(argc, argv, "upload", "c:m:t:", opts,
-	    upload_help, NULL)) != -1)
+	    HELP_UPLOAD, HELP_NONE)) != -1)
 		switch (c) {
 		case 'c':
 			channel = optarg;
@@ -696,15 +637,10 @@ cmd_upload(int argc, char **argv)
 	return flushed();
 }
 
-static const char version_help[] =
-"usage: slackbot version (or -V, --version)\n"
-"\n"
-"Prints slackbot's version.\n";
-
 static int
 cmd_version(int argc, char **argv)
 {
-	setup_options(argc, argv, "version", "", NULL, version_help, NULL);
+	setup_options(argc, argv, "version", "", NULL, HELP_VERSION, HELP_NONE);
 	printf("slackbot %s\n", SLACKBOT_VERSION);
 	return flushed();
 }
@@ -723,67 +659,27 @@ cmd_check(int argc, char **argv)
 	return check_main(argc, argv, &cfg);
 }
 
-static const char help_help[] =
-"usage: slackbot help [COMMAND]\n"
-"\n"
-"Says what slackbot does and how, or all about one command: the same as\n"
-"slackbot COMMAND --help.\n";
-
 static const struct command {
 	const char	*name;
 	int		(*fn)(int, char **);
-	const char	*help, *more;	/* more: NULL, or printed after */
+	int		 help, more;	/* help.h; more: HELP_NONE, or printed after */
 } commands[] = {
-	{ "run",	cmd_run,	run_help,	run_options },
-	{ "auth",	cmd_auth,	auth_help,	NULL },
-	{ "check",	cmd_check,	check_help,	run_options },
-	{ "post",	cmd_post,	post_help,	NULL },
-	{ "upload",	cmd_upload,	upload_help,	NULL },
-	{ "api",	cmd_api,	api_help,	NULL },
-	{ "help",	cmd_help,	help_help,	NULL },
-	{ "version",	cmd_version,	version_help,	NULL },
+	{ "run",	cmd_run,	HELP_RUN,	HELP_RUN_OPTIONS },
+	{ "auth",	cmd_auth,	HELP_AUTH,	HELP_NONE },
+	{ "check",	cmd_check,	HELP_CHECK,	HELP_RUN_OPTIONS },
+	{ "post",	cmd_post,	HELP_POST,	HELP_NONE },
+	{ "upload",	cmd_upload,	HELP_UPLOAD,	HELP_NONE },
+	{ "api",	cmd_api,	HELP_API,	HELP_NONE },
+	{ "help",	cmd_help,	HELP_HELP,	HELP_NONE },
+	{ "version",	cmd_version,	HELP_VERSION,	HELP_NONE },
 };
-
-static const char overview[] =
-"usage: slackbot [-q | -v | -vv] [--log-time] COMMAND [ARGS]\n"
-"\n"
-"Commands:\n"
-"  run [OPTIONS]         stay connected to Slack; print each event as a line\n"
-"                        of JSON, or hand it to a handler\n"
-"  auth                  check the bot token: team, bot user and bot ids\n"
-"  check [RUN OPTIONS]   check what run would use, one line per check\n"
-"  post [-c CHANNEL | --webhook URL] [-t THREAD_TS] [--blocks FILE] [TEXT...]\n"
-"                        post TEXT, or standard input, into a channel\n"
-"  upload [-c CHANNEL] [-m COMMENT] [-t THREAD_TS] [--name NAME] FILE|-\n"
-"                        upload a file, or standard input, into a channel\n"
-"  api METHOD [KEY=VALUE...]\n"
-"                        call any Web API method; print Slack's answer\n"
-"  help [COMMAND]        this text, or all about one command\n"
-"  version               print the version\n"
-"\n"
-"Options of run (slackbot help run says more):\n";
-
-static const char overview_end[] =
-"\n"
-"Options before the command: -q only errors; -v more, -vv still more (never\n"
-"secrets); --log-time puts the time (UTC) before each line of the log;\n"
-"-h, --help this text; -V, --version the version.\n"
-"\n"
-"Environment: SLACK_BOT_TOKEN or SLACK_TOKEN_FILE (xoxb-), SLACK_APP_TOKEN\n"
-"or SLACK_APP_TOKEN_FILE (xapp-, for Socket Mode), SLACK_CHANNEL,\n"
-"SLACK_SIGNING_SECRET or SLACK_SIGNING_SECRET_FILE (run --http),\n"
-"SLACK_WEBHOOK_URL or SLACK_WEBHOOK_URL_FILE (post), SLACK_API_URL,\n"
-"SSL_CERT_FILE, SSL_CERT_DIR, HTTPS_PROXY, NO_PROXY.\n"
-"Exit status: 0 ok, 1 failed, 2 usage or configuration, 3 token refused.\n"
-"Signals (run): TERM and INT stop it; HUP reads the token files and the\n"
-"trusted roots again and replaces the connection.  See slackbot(1).\n";
 
 static void
 print_overview(FILE *f)
 {
-	fputs(overview, f);
-	fputs(run_options, f);
-	fputs(overview_end, f);
+	help_print(f, HELP_OVERVIEW);
+	help_print(f, HELP_RUN_OPTIONS);
+	help_print(f, HELP_OVERVIEW_END);
 }
 
 static const struct command *
@@ -802,7 +698,7 @@ cmd_help(int argc, char **argv)
 {
 	const struct command *c;
 
-	setup_options(argc, argv, "help", "", NULL, help_help, NULL);
+	setup_options(argc, argv, "help", "", NULL, HELP_HELP, HELP_NONE);
 	if (optind == argc) {
 		print_overview(stdout);
 		return flushed();
@@ -812,9 +708,8 @@ cmd_help(int argc, char **argv)
 	if ((c = find(argv[optind])) == NULL)
 		die(EXIT_USAGE, "help: no command \"%s\"; slackbot help lists "
 		    "them", argv[optind]);
-	fputs(c->help, stdout);
-	if (c->more != NULL)
-		fputs(c->more, stdout);
+	help_print(stdout, c->help);
+	help_print(stdout, c->more);
 	return flushed();
 }
 

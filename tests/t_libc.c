@@ -1,14 +1,17 @@
 /*
- * tests/t_libc.c: qsort, strtoul, strtoull and strstr, as libc.c has them
+ * tests/t_libc.c: qsort, strtoul, strtoull, strstr, mbstowcs and getopt_long,
+ * as libc.c has them
  * in the static build (the ASan build runs the same cases against the C
  * library's, which keeps the expectations honest).
  */
 #include <errno.h>
+#include <getopt.h>
 #include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <wchar.h>
 
 #include "harness.h"
 
@@ -204,6 +207,112 @@ t_strstr_cases(void)
 	}
 }
 
+/* mbstowcs, in the C locale, of ASCII (the C library's may refuse other bytes) */
+static void
+t_mbstowcs_ascii(void)
+{
+	wchar_t w[8];
+
+	CHECK_EQ(mbstowcs(NULL, "slack.com", 0), 9);
+	CHECK_EQ(mbstowcs(NULL, "", 0), 0);
+	wmemset(w, L'x', 8);
+	CHECK_EQ(mbstowcs(w, "a-b.c", 8), 5);
+	CHECK(w[0] == L'a' && w[1] == L'-' && w[4] == L'c' && w[5] == 0);
+	CHECK(w[6] == L'x');
+	wmemset(w, L'x', 8);
+	CHECK_EQ(mbstowcs(w, "abcdef", 3), 3);
+	CHECK(w[2] == L'c' && w[3] == L'x');
+}
+
+/* getopt_long, as slackbot calls it: "+:" and opterr 0 */
+
+/* What getopt_long returns for the words of args, in a line. */
+static const char *
+parse(const char *args)
+{
+	static const struct option lo[] = {
+		{ "help",	no_argument,		NULL, 'h' },
+		{ "reply",	required_argument,	NULL, 'R' },
+		{ "reply-via",	required_argument,	NULL, 'V' },
+		{ "all",	no_argument,		NULL, 'A' },
+		{ NULL,		0,			NULL, 0 }
+	};
+	static char out[256], words[256];
+	char *argv[16], *p;
+	int argc = 0, c;
+	size_t n = 0;
+
+	snprintf(words, sizeof words, "cmd %s", args);
+	for (p = strtok(words, " "); p != NULL && argc < 15;
+	    p = strtok(NULL, " "))
+		argv[argc++] = p;
+	argv[argc] = NULL;
+	opterr = 0;
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "+:hqj:c:", lo, NULL)) != -1) {
+		if (c == '?' || c == ':') {
+			n += (size_t)snprintf(out + n, sizeof out - n, "%c(%d) ",
+			    c, optopt);
+			return out[n - 1] = '\0', out;
+		}
+		n += (size_t)snprintf(out + n, sizeof out - n, "%c%s%s ", c,
+		    optarg != NULL ? "=" : "", optarg != NULL ? optarg : "");
+	}
+	snprintf(out + n, sizeof out - n, "@%d", optind);
+	return out;
+}
+
+static void
+t_getopt_long_cases(void)
+{
+	static const struct {
+		const char	*args, *want;
+	} cases[] = {
+		{ "",				"@1" },
+		{ "x -q",			"@1" },
+		{ "-q x",			"q @2" },
+		{ "-qq -h x",			"q q h @3" },
+		{ "-j3 x",			"j=3 @2" },
+		{ "-j 3 x",			"j=3 @3" },
+		{ "-qj3 -c C1",			"q j=3 c=C1 @4" },
+		{ "-qj 3",			"q j=3 @3" },
+		{ "-j",				":(106)" },
+		{ "-q -j",			"q :(106)" },
+		{ "-x",				"?(120)" },
+		{ "-qx",			"q ?(120)" },
+		{ "-:",				"?(58)" },
+		{ "-- -q",			"@2" },
+		{ "- -q",			"@1" },
+		{ "-q -- x",			"q @3" },
+		{ "--help x",			"h @2" },
+		{ "--he",			"h @2" },
+		{ "--help=1",			"?(104)" },
+		{ "--reply thread",		"R=thread @3" },
+		{ "--reply=none x",		"R=none @2" },
+		{ "--reply= x",			"R= @2" },
+		{ "--reply-via ws",		"V=ws @3" },
+		{ "--reply-v=ws",		"V=ws @2" },
+		{ "--rep x",			"?(0)" },
+		{ "--r=x",			"?(0)" },
+		{ "--reply",			":(82)" },
+		{ "--al -q",			"A q @3" },
+		{ "--allx",			"?(0)" },
+		{ "--bogus -q",			"?(0)" },
+		{ "--=x",			"?(0)" },
+		{ "-c --all",			"c=--all @3" },
+		{ "--reply -q",			"R=-q @3" },
+	};
+	size_t i;
+	const char *got;
+
+	for (i = 0; i < nitems(cases); i++) {
+		got = parse(cases[i].args);
+		if (!CHECK(strcmp(got, cases[i].want) == 0))
+			fprintf(stderr, "  \"%s\": \"%s\", not \"%s\"\n",
+			    cases[i].args, got, cases[i].want);
+	}
+}
+
 int
 main(int argc, char **argv)
 {
@@ -212,6 +321,8 @@ main(int argc, char **argv)
 		{ "strtoul_table",	t_strtoul_table },
 		{ "qsort_random",	t_qsort_random },
 		{ "strstr_cases",	t_strstr_cases },
+		{ "mbstowcs_ascii",	t_mbstowcs_ascii },
+		{ "getopt_long_cases",	t_getopt_long_cases },
 	};
 
 	return t_run(cases, nitems(cases), argc, argv);
