@@ -619,6 +619,11 @@ json_parse(const char *js, size_t len, struct json_tok *tok, size_t ntok,
 	 */
 #define ALLOC()		do { if (n == max) FAIL(JSON_ENOMEM, p); \
 			    t = &tok[n++]; } while (0)
+/* A string token from the quote at p; p then just past its end. */
+#define STRING()	do { ALLOC(); flags = 0; q = string_end(p + 1, end, \
+			    &flags, &err, &at); if (q == NULL) FAIL(err, at); \
+			    scalar(t, JSON_STRING, s, p + 1, q, n, flags); \
+			    p = q + 1; } while (0)
 #define CLOSER()	(cur ? '}' : ']')
 
 	if (len > UINT32_MAX)
@@ -674,13 +679,7 @@ value:
 		size++;
 		goto value;
 	case '"':
-		ALLOC();
-		flags = 0;
-		q = string_end(p + 1, end, &flags, &err, &at);
-		if (q == NULL)
-			FAIL(err, at);
-		scalar(t, JSON_STRING, s, p + 1, q, n, flags);
-		p = q + 1;
+		STRING();
 		goto more;
 	case '-':
 	case '0': case '1': case '2': case '3': case '4':
@@ -717,23 +716,11 @@ member:
 key:
 	/* p is at its opening quote */
 	size++;
-	ALLOC();
-	flags = 0;
-	q = string_end(p + 1, end, &flags, &err, &at);
-	if (q == NULL)
-		FAIL(err, at);
-	scalar(t, JSON_STRING, s, p + 1, q, n, flags);
-	p = q + 1;
+	STRING();
 	if ((size_t)(end - p) >= 2 && p[0] == ':' && p[1] == '"') {
 		/* "key":"value", most members: no dispatch on the value */
 		p++;
-		ALLOC();
-		flags = 0;
-		q = string_end(p + 1, end, &flags, &err, &at);
-		if (q == NULL)
-			FAIL(err, at);
-		scalar(t, JSON_STRING, s, p + 1, q, n, flags);
-		p = q + 1;
+		STRING();
 		/* and ,"next key" */
 		if ((size_t)(end - p) >= 2 && p[0] == ',' && p[1] == '"') {
 			p++;
@@ -807,6 +794,7 @@ fail:
 #undef NEED
 #undef CLOSER
 #undef ALLOC
+#undef STRING
 }
 
 /* see json.h */
