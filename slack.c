@@ -122,6 +122,10 @@ same(const char *a, const char *b, size_t n)
 	return x == y;
 }
 
+/* s[0..n) is the string literal lit. */
+#define IS(s, n, lit)	((n) == sizeof (lit) - 1 && same((s), (lit), \
+			    sizeof (lit) - 1))
+
 /*
  * One walk over the members of object obj finds every key of w (the
  * first of duplicates), stopping when all are found: far cheaper than one
@@ -181,20 +185,20 @@ socket_mode(const char *js, const struct json_tok *tok, struct want *w,
 	if (!has_id && m->type == NULL)
 		return why(m, SLACK_BAD, "a message with neither type nor "
 		    "envelope_id");
-	if (!has_id && m->typelen == 5 && same(m->type, "hello", 5)) {
+	if (!has_id && IS(m->type, m->typelen, "hello")) {
 		if (w[W_NUM].idx >= 0 && json_int(js, &tok[w[W_NUM].idx],
 		    &v) == 0)
 			m->num = v;
 		m->kind = SLACK_HELLO;
 		return m->kind;
 	}
-	if (!has_id && m->typelen == 10 && same(m->type, "disconnect", 10)) {
+	if (!has_id && IS(m->type, m->typelen, "disconnect")) {
 		if (str_at(js, tok, w[W_REASON].idx, &m->why, &m->whylen) < 0)
 			m->why = "", m->whylen = 0;
-		if (m->whylen == 13 && memcmp(m->why, "link_disabled", 13) == 0)
+		if (IS(m->why, m->whylen, "link_disabled"))
 			m->reason = SLACK_R_LINK_DISABLED;
-		else if (m->whylen == 19 && memcmp(m->why,
-		    "too_many_websockets", 19) == 0)
+		else if (IS(m->why, m->whylen,
+		    "too_many_websockets"))
 			m->reason = SLACK_R_TOO_MANY;
 		m->kind = SLACK_DISCONNECT;
 		return m->kind;
@@ -211,8 +215,7 @@ socket_mode(const char *js, const struct json_tok *tok, struct want *w,
 	if (w[W_RETRY].idx >= 0 && json_int(js, &tok[w[W_RETRY].idx],
 	    &v) == 0 && v > 0 && v < 1000)
 		m->retry = (int)v;
-	if (m->type != NULL && m->typelen == 10 &&
-	    same(m->type, "events_api", 10)) {
+	if (m->type != NULL && IS(m->type, m->typelen, "events_api")) {
 		pick(js, tok, payload, pw, 2);
 		if (pw[0].idx < 0 || tok[pw[0].idx].type != JSON_OBJECT)
 			return why(m, SLACK_ACK_ONLY, "an events_api envelope "
@@ -229,11 +232,9 @@ socket_mode(const char *js, const struct json_tok *tok, struct want *w,
 		m->key = key_of('V', m->id, m->idlen);
 		m->rec = js + tok[payload].start;
 		m->reclen = tok[payload].len;
-		if (m->typelen == 14 && memcmp(m->type, "slash_commands",
-		    14) == 0)
+		if (IS(m->type, m->typelen, "slash_commands"))
 			m->payload = SLACK_P_SLASH;
-		else if (m->typelen == 11 && memcmp(m->type, "interactive",
-		    11) == 0)
+		else if (IS(m->type, m->typelen, "interactive"))
 			m->payload = SLACK_P_INTERACTIVE;
 	}
 	m->kind = SLACK_EVENT;
@@ -258,23 +259,23 @@ rtm(const char *js, const struct json_tok *tok, struct slack_msg *m)
 		m->kind = SLACK_REPLY;
 		return m->kind;
 	}
-	if (m->typelen == 5 && memcmp(m->type, "hello", 5) == 0)
+	if (IS(m->type, m->typelen, "hello"))
 		return why(m, SLACK_HELLO, "hello");
-	if (m->typelen == 7 && memcmp(m->type, "goodbye", 7) == 0)
+	if (IS(m->type, m->typelen, "goodbye"))
 		return why(m, SLACK_GOODBYE, "goodbye");
-	if (m->typelen == 4 && memcmp(m->type, "pong", 4) == 0) {
+	if (IS(m->type, m->typelen, "pong")) {
 		m->num = int_member(js, tok, 0, "reply_to");
 		m->kind = SLACK_PONG;
 		return m->kind;
 	}
-	if (m->typelen == 5 && memcmp(m->type, "error", 5) == 0) {
+	if (IS(m->type, m->typelen, "error")) {
 		m->why = "", m->whylen = 0;
 		if ((err = json_find(js, tok, 0, "error")) >= 0)
 			str_member(js, tok, err, "msg", &m->why, &m->whylen);
 		m->kind = SLACK_ERROR;
 		return m->kind;
 	}
-	if (m->typelen == 13 && memcmp(m->type, "reconnect_url", 13) == 0)
+	if (IS(m->type, m->typelen, "reconnect_url"))
 		return why(m, SLACK_SKIP, "reconnect_url (not used)");
 	/* The object itself, without the blanks around it. */
 	m->rec = js + tok[0].start;
