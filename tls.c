@@ -231,53 +231,52 @@ tls_clock_check(char *why, size_t len)
 void
 tls_algorithms(br_ssl_engine_context *eng)
 {
+	size_t n = sizeof suites / sizeof suites[0], first = 0;
+	int gcm = 1, chapol = 1;
 #ifdef __x86_64__
 	const br_block_ctr_class *ctr = br_aes_x86ni_ctr_get_vtable();
 	br_ghash ghash = br_ghash_pclmul_get();
+
+	/* AES-GCM with AES-NI and PCLMULQDQ, else ChaCha20 (see above). */
+	gcm = ctr != NULL && ghash != NULL;
+	chapol = !gcm;
 #endif
 
+	if (!gcm)
+		n = 2;		/* suites[] begins with the two ChaCha20 */
+	else if (!chapol)
+		first = 2;
 	br_ssl_engine_set_versions(eng, BR_TLS12, BR_TLS12);
+	br_ssl_engine_set_suites(eng, suites + first, n - first);
 	br_ssl_engine_set_hash(eng, br_sha256_ID, &br_sha256_vtable);
 	br_ssl_engine_set_hash(eng, br_sha384_ID, &br_sha384_vtable);
 	br_ssl_engine_set_prf_sha256(eng, &br_tls12_sha256_prf);
 	br_ssl_engine_set_prf_sha384(eng, &br_tls12_sha384_prf);
+	if (gcm) {
+		br_ssl_engine_set_gcm(eng, &br_sslrec_in_gcm_vtable,
+		    &br_sslrec_out_gcm_vtable);
 #ifdef __x86_64__
-	if (ctr == NULL || ghash == NULL) {
-		/* The two ChaCha20 suites alone. */
-		br_ssl_engine_set_suites(eng, suites, 2);
+		br_ssl_engine_set_aes_ctr(eng, ctr);
+		br_ssl_engine_set_ghash(eng, ghash);
+#elif ULONG_MAX > 0xffffffffUL
+		br_ssl_engine_set_aes_ctr(eng, &br_aes_ct64_ctr_vtable);
+		br_ssl_engine_set_ghash(eng, &br_ghash_ctmul64);
+#else
+		br_ssl_engine_set_aes_ctr(eng, &br_aes_ct_ctr_vtable);
+		br_ssl_engine_set_ghash(eng, &br_ghash_ctmul);
+#endif
+	}
+	if (chapol) {
 		br_ssl_engine_set_chapol(eng, &br_sslrec_in_chapol_vtable,
 		    &br_sslrec_out_chapol_vtable);
 		br_ssl_engine_set_chacha20(eng, &br_chacha20_ct_run);
+		/* x86-64: the smaller one, for the few CPUs that get here */
+#if defined __SIZEOF_INT128__ && !defined __x86_64__
+		br_ssl_engine_set_poly1305(eng, &br_poly1305_ctmulq_run);
+#else
 		br_ssl_engine_set_poly1305(eng, &br_poly1305_ctmul_run);
-		br_ssl_engine_set_ec(eng, &br_ec_prime_i31);
-		return;
+#endif
 	}
-	br_ssl_engine_set_suites(eng, suites + 2,
-	    sizeof suites / sizeof suites[0] - 2);
-	br_ssl_engine_set_gcm(eng, &br_sslrec_in_gcm_vtable,
-	    &br_sslrec_out_gcm_vtable);
-	br_ssl_engine_set_aes_ctr(eng, ctr);
-	br_ssl_engine_set_ghash(eng, ghash);
-#else
-	br_ssl_engine_set_suites(eng, suites, sizeof suites / sizeof suites[0]);
-	br_ssl_engine_set_gcm(eng, &br_sslrec_in_gcm_vtable,
-	    &br_sslrec_out_gcm_vtable);
-#if ULONG_MAX > 0xffffffffUL
-	br_ssl_engine_set_aes_ctr(eng, &br_aes_ct64_ctr_vtable);
-	br_ssl_engine_set_ghash(eng, &br_ghash_ctmul64);
-#else
-	br_ssl_engine_set_aes_ctr(eng, &br_aes_ct_ctr_vtable);
-	br_ssl_engine_set_ghash(eng, &br_ghash_ctmul);
-#endif
-	br_ssl_engine_set_chapol(eng, &br_sslrec_in_chapol_vtable,
-	    &br_sslrec_out_chapol_vtable);
-	br_ssl_engine_set_chacha20(eng, &br_chacha20_ct_run);
-#ifdef __SIZEOF_INT128__
-	br_ssl_engine_set_poly1305(eng, &br_poly1305_ctmulq_run);
-#else
-	br_ssl_engine_set_poly1305(eng, &br_poly1305_ctmul_run);
-#endif
-#endif
 	br_ssl_engine_set_ec(eng, &br_ec_prime_i31);
 }
 
