@@ -245,7 +245,8 @@ test: deps-install
 	tests/run $(UNIT:%=build/musl/%) $(UNIT:%=build/asan/%) \
 	    $(if $(wildcard tests/jsonsuite),"tests/jsonsuite $(SHARED)/testdata/jsontestsuite") \
 	    $(wildcard tests/e2e/test_*) "tests/built build/cross-bins" \
-	    $(foreach t,$(TEST_TARGETS),$(call CROSSTESTS,$(t)))
+	    $(foreach t,$(TEST_TARGETS),$(call CROSSTESTS,$(t))) \
+	    "tests/qemu x86_64:qemu64 tests/e2e/test_targets.py"
 
 test-cross: deps-install
 	@for t in $(TARGETS); do \
