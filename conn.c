@@ -22,6 +22,7 @@
 #include <sys/types.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -151,6 +152,25 @@ struct answer {
 	struct sockaddr_storage	 addr[CONN_ADDRS];
 };
 
+/*
+ * Closes every descriptor from 3 up but keep: with close_range() where the
+ * kernel has it (Linux 5.9), else one close() for each number below 1024.
+ */
+static void
+close_from_3(int keep)
+{
+	int fd;
+
+#ifdef SYS_close_range
+	if ((keep <= 3 || syscall(SYS_close_range, 3, keep - 1, 0) == 0) &&
+	    syscall(SYS_close_range, keep < 3 ? 3 : keep + 1, ~0u, 0) == 0)
+		return;
+#endif
+	for (fd = 3; fd < 1024; fd++)
+		if (fd != keep)
+			close(fd);
+}
+
 /* The resolver process: looks name up, writes the answer, exits. */
 static void
 resolver(int out, const char *name, const char *service)
@@ -160,16 +180,13 @@ resolver(int out, const char *name, const char *service)
 	struct answer a;
 	sigset_t none;
 	size_t i;
-	int fd;
 
 	for (i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
 		signal(sigs[i], SIG_DFL);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	for (fd = 3; fd < 1024; fd++)
-		if (fd != out)
-			close(fd);
+	close_from_3(out);
 	memset(&a, 0, sizeof a);
 	memset(&hints, 0, sizeof hints);
 	hints.ai_family = AF_UNSPEC;

@@ -343,6 +343,37 @@ def name_resolution_gives_up_at_its_deadline():
     stopped_within(bot, 1.0)
 
 
+@test(timeout=60)
+def the_resolver_process_closes_what_it_inherited_at_once():
+    """The resolver process (a fork that only looks a name up) lets go of
+    the descriptors it inherited with close_range(2) where the kernel has
+    it (Linux 5.9), not with a close(2) for every number up to 1023: a
+    router pays for each system call, on every connection."""
+    si = hk.standin()
+    d = hk.tmpdir()
+    trace = os.path.join(d, "trace")
+    r = lib.run_slackbot(["-f", "-qq", "-e", "trace=close,close_range",
+                          "-o", trace, str(lib.SLACKBOT), "auth"], si=si,
+                         timeout=30, binary="/usr/bin/strace")
+    eq(r.rc, 0, r)
+    with open(trace) as f:
+        lines = f.read().splitlines()
+    # "PID close(7) = -1 EBADF ...": a descriptor that was not open.
+    futile = [ln for ln in lines if " close(" in ln and "EBADF" in ln]
+    ranges = [ln for ln in lines if " close_range(" in ln and "= 0" in ln]
+    release = tuple(int(x) for x in
+                    re.findall(r"\d+", os.uname().release)[:2])
+    if release >= (5, 9):
+        eq(len(futile), 0, "close() of descriptors not open, e.g. %s" %
+           futile[:3])
+        ok(len(ranges) >= 1, "no close_range() in %d lines" % len(lines))
+    else:
+        ok(len(futile) > 900, "the fallback closes each descriptor")
+    print("  auth: %d close() calls in all, %d of them futile, %d "
+          "close_range()" % (len(lines) - len(ranges), len(futile),
+                             len(ranges)))
+
+
 # ----------------------------------------------------------------------
 # Slow uploads.
 
