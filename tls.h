@@ -31,6 +31,7 @@ enum {
 #define TLS_ETRUNC	1024	/* TCP closed without close_notify */
 #define TLS_ESYS	1025	/* send/recv failed: see sys_errno */
 #define TLS_EWEDGED	1026	/* engine stopped with no state */
+#define TLS_EHSEOF	1027	/* TCP closed during the handshake */
 
 struct tls {
 	br_ssl_client_context	cc;

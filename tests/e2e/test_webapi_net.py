@@ -11,6 +11,7 @@ so that their waiting overlaps."""
 import os
 import shutil
 import socket
+import subprocess
 import sys
 import tempfile
 
@@ -246,6 +247,62 @@ def rsa_server_certificate():
     eq((r.rc, r.lines()), (0, AUTH_LINES), r)
     ok(si.connections()[0]["cipher"].startswith("ECDHE-RSA-"),
        si.connections())
+
+
+class GroupsStandIn:
+    """The stand-in in a process of its own whose TLS key exchange takes
+    only `groups` (OpenSSL's Groups setting, through OPENSSL_CONF: Python's
+    ssl module cannot choose X25519 itself).  api_url: its Web API."""
+
+    def __init__(self, groups, cert):
+        d = tmpdir()
+        conf = os.path.join(d, "openssl.cnf")
+        write(conf, b"openssl_conf = conf\n[conf]\nssl_conf = ssl\n"
+              b"[ssl]\nsystem_default = tls\n[tls]\nGroups = %s\n" %
+              groups.encode())
+        self.proc = subprocess.Popen(
+            ["/usr/bin/python3", str(lib.ROOT / "tests/standin/standin.py"),
+             "--quiet", "--seconds", "60", "--cert", cert],
+            stdout=subprocess.PIPE, text=True,
+            env=dict(os.environ, OPENSSL_CONF=conf))
+        lib.cleanup(self.stop)
+        info = {}
+        for line in self.proc.stdout:
+            key, _, value = line.strip().partition(" ")
+            info[key] = value.strip()
+            if key == "app":
+                break
+        ok("api" in info, "the stand-in did not start: %r" % info)
+        self.api_url = info["api"]
+
+    def stop(self):
+        self.proc.kill()
+        self.proc.wait(5)
+
+
+@test(timeout=60)
+def key_exchange_on_x25519_or_p256():
+    """The handshake's key exchange works with a server that takes X25519
+    alone (what Slack's hosts and most servers pick first) and with one
+    that takes P-256 alone, with an RSA and with an EC certificate."""
+    for cert in ("server-rsa", "server"):
+        for groups in ("X25519", "P-256"):
+            si = GroupsStandIn(groups, cert)
+            r = sb(["auth"], env={"SLACK_API_URL": si.api_url})
+            eq((r.rc, r.lines()), (0, AUTH_LINES), (cert, groups, r))
+            si.stop()
+
+
+@test(timeout=60)
+def a_server_that_shares_no_curve_is_named_for_what_it_did():
+    """A server whose key exchange takes only X448 (which slackbot does
+    not offer) closes the connection in the handshake: the line says so,
+    and what is likely wrong, rather than "truncated"."""
+    si = GroupsStandIn("X448", "server-rsa")
+    r = sb(["auth"], env={"SLACK_API_URL": si.api_url})
+    gave_up(r)
+    one_error(r, "localhost closed the connection during the TLS "
+              "handshake (no cipher suite or curve in common")
 
 
 @test
