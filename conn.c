@@ -582,7 +582,7 @@ push_out(struct conn *c)
 	if (c->ooff == c->olen)
 		return;
 	while (c->ooff < c->olen) {
-		k = tls_write(&c->tls, c->obuf + c->ooff, c->olen - c->ooff);
+		k = tls_write(&c->tls.l, c->obuf + c->ooff, c->olen - c->ooff);
 		if (k == 0)
 			break;
 		c->ooff += k;
@@ -592,7 +592,7 @@ push_out(struct conn *c)
 	}
 	if (c->ooff == c->olen)
 		c->ooff = c->olen = 0;
-	tls_flush(&c->tls);
+	tls_flush(&c->tls.l);
 }
 
 /* see conn.h */
@@ -632,12 +632,12 @@ conn_io(struct conn *c, short revents, int64_t now)
 		if (c->state == CONN_OPEN)
 			push_out(c);
 		tls_pump(&c->tls, revents);
-		ts = tls_state(&c->tls);
+		ts = tls_state(&c->tls.l);
 		if (c->state == CONN_TLS && ts == TLS_OPEN) {
 			c->state = CONN_OPEN;
 			push_out(c);
 			tls_pump(&c->tls, 0);
-			ts = tls_state(&c->tls);
+			ts = tls_state(&c->tls.l);
 		}
 		if (ts != TLS_CLOSED && ts != TLS_FAILED)
 			break;
@@ -678,7 +678,7 @@ conn_peek(struct conn *c, size_t *len)
 	*len = 0;
 	if (c->state != CONN_OPEN && c->state != CONN_CLOSING)
 		return NULL;
-	return tls_peek(&c->tls, len);
+	return tls_peek(&c->tls.l, len);
 }
 
 /* see conn.h */
@@ -735,17 +735,20 @@ conn_eof(struct conn *c)
 void
 conn_close(struct conn *c)
 {
+	int ts;
+
 	if (c->state != CONN_OPEN || c->peer_closed) {
 		conn_reset(c);
 		return;
 	}
 	push_out(c);
-	tls_close(&c->tls);
+	tls_close(&c->tls.l);
 	tls_pump(&c->tls, 0);
 	c->state = CONN_CLOSING;
 	/* A peer that never answers close_notify gets two seconds. */
 	c->deadline = now_ms() + 2000;
-	if (tls_state(&c->tls) == TLS_CLOSED || tls_state(&c->tls) == TLS_FAILED)
+	ts = tls_state(&c->tls.l);
+	if (ts == TLS_CLOSED || ts == TLS_FAILED)
 		conn_reset(c);
 }
 

@@ -175,7 +175,7 @@ server_init(const struct server_opts *o, char *err, size_t errlen)
 	for (i = 0; i < HTTPD_CONNS; i++) {
 		conns[i].state = HC_FREE;
 		conns[i].fd = -1;
-		conns[i].t.fd = -1;
+		tlsd_init(&conns[i].t);
 	}
 	if (server_addr(o->listen, &ss, &len, err, errlen) < 0)
 		return -1;
@@ -270,7 +270,7 @@ free_conn(struct hconn *c)
 	if (c->fd >= 0)
 		close(c->fd);
 	c->fd = -1;
-	c->t.fd = -1;
+	c->t.l.fd = -1;
 	if (c->big >= 0)
 		srv.big_used[c->big] = 0;
 	c->big = -1;
@@ -619,7 +619,7 @@ static const char *
 input(struct hconn *c, size_t *n)
 {
 	if (c->tls)
-		return (const char *)tlsd_peek(&c->t, n);
+		return (const char *)tls_peek(&c->t.l, n);
 	*n = c->ilen - c->ioff;
 	return *n > 0 ? (const char *)c->io + c->ioff : NULL;
 }
@@ -686,12 +686,12 @@ send_out(struct hconn *c)
 
 	while (c->ooff < c->olen) {
 		if (c->tls) {
-			if ((k = tlsd_write(&c->t, c->out + c->ooff,
+			if ((k = tls_write(&c->t.l, c->out + c->ooff,
 			    c->olen - c->ooff)) == 0)
 				break;
 			c->ooff += k;
 			if (c->ooff == c->olen)
-				tlsd_flush(&c->t);
+				tls_flush(&c->t.l);
 			continue;
 		}
 		r = send(c->fd, c->out + c->ooff, c->olen - c->ooff,
@@ -758,10 +758,10 @@ conn_io(struct hconn *c, short rev, int64_t now)
 		return;
 	if (c->tls) {
 		if (tlsd_pump(&c->t, rev) < 0) {
-			st = tlsd_state(&c->t);
+			st = tls_state(&c->t.l);
 			if (st == TLS_FAILED && c->state == HC_HANDSHAKE)
-				log_msg(c->t.err >= BR_ERR_RECV_FATAL_ALERT &&
-				    c->t.err < BR_ERR_SEND_FATAL_ALERT ?
+				log_msg(c->t.l.err >= BR_ERR_RECV_FATAL_ALERT &&
+				    c->t.l.err < BR_ERR_SEND_FATAL_ALERT ?
 				    LOG_WARN : LOG_DEBUG, "HTTPS: handshake "
 				    "with %s failed: %s", c->peer,
 				    tlsd_strerror(&c->t, why, sizeof why));
@@ -769,7 +769,8 @@ conn_io(struct hconn *c, short rev, int64_t now)
 			    tlsd_strerror(&c->t, why, sizeof why));
 			return;
 		}
-		if (c->state == HC_HANDSHAKE && tlsd_state(&c->t) == TLS_OPEN) {
+		if (c->state == HC_HANDSHAKE &&
+		    tls_state(&c->t.l) == TLS_OPEN) {
 			c->state = HC_READ;
 			c->deadline = now + HTTPD_REQUEST_MS;
 		}
@@ -793,13 +794,13 @@ conn_io(struct hconn *c, short rev, int64_t now)
 	}
 	parse(c, now);
 	/* The answer leaves now, not a turn later. */
-	if (send_out(c) < 0 || (c->tls && tlsd_sending(&c->t) &&
+	if (send_out(c) < 0 || (c->tls && tls_sending(&c->t.l) &&
 	    tlsd_pump(&c->t, 0) < 0)) {
 		ended(c, "the connection broke while answering");
 		return;
 	}
 	if (c->state == HC_WRITE && c->olen == 0 && !(c->tls &&
-	    tlsd_sending(&c->t))) {
+	    tls_sending(&c->t.l))) {
 		if (c->close)
 			linger(c, now);
 		else
@@ -808,7 +809,7 @@ conn_io(struct hconn *c, short rev, int64_t now)
 	if (c->state == HC_LINGER && c->olen == 0 && !c->shut) {
 		c->shut = 1;
 		if (c->tls)
-			tlsd_close(&c->t);
+			tls_close(&c->t.l);
 		else
 			shutdown(c->fd, SHUT_WR);
 	}
@@ -862,7 +863,7 @@ server_poll(struct pollfd *pfd, int max, int64_t *wake)
 			room = 1;
 		ev = 0;
 		if (c->tls)
-			ev = tlsd_want(&c->t, c->state == HC_WAIT);
+			ev = tls_link_want(&c->t.l, c->state == HC_WAIT);
 		else {
 			if (c->state != HC_WAIT && !c->eof &&
 			    c->ilen < sizeof c->io)

@@ -345,8 +345,9 @@ tls_init(struct tls *t, unsigned char *buf, size_t len, int bidi)
 	br_ssl_engine_context *eng = &t->cc.eng;
 
 	memset(t, 0, offsetof(struct tls, rx));
-	t->fd = -1;
-	t->state = TLS_CLOSED;
+	t->l.eng = eng;
+	t->l.fd = -1;
+	t->l.state = TLS_CLOSED;
 	if (ta_list == NULL) {
 		ta_list = tls_builtin_ta;
 		ta_count = tls_builtin_ta_count;
@@ -366,39 +367,81 @@ tls_init(struct tls *t, unsigned char *buf, size_t len, int bidi)
 	br_ssl_engine_set_buffer(eng, buf, len, bidi);
 }
 
-static void
-fail(struct tls *t, int err, int sys_errno)
+/* see tls.h */
+void
+tls_link_fail(struct tls_link *l, int err, int sys_errno)
 {
-	if (t->state == TLS_FAILED)
+	if (l->state == TLS_FAILED)
 		return;
-	t->state = TLS_FAILED;
-	t->err = err;
-	t->sys_errno = sys_errno;
+	l->state = TLS_FAILED;
+	l->err = err;
+	l->sys_errno = sys_errno;
 }
 
-/* Follows the engine's state; the first failure sticks. */
-static void
-track(struct tls *t)
+/* see tls.h */
+void
+tls_link_track(struct tls_link *l)
 {
-	unsigned st = br_ssl_engine_current_state(&t->cc.eng);
+	unsigned st = br_ssl_engine_current_state(l->eng);
 	int err;
 
-	if (t->state == TLS_FAILED || t->state == TLS_CLOSED)
+	if (l->state == TLS_FAILED || l->state == TLS_CLOSED)
 		return;
-	if (st == 0) {
-		fail(t, TLS_EWEDGED, 0);
-		return;
-	}
-	if (st & BR_SSL_CLOSED) {
-		if ((err = br_ssl_engine_last_error(&t->cc.eng)) != BR_ERR_OK)
-			fail(t, err, 0);
+	if (st == 0)
+		tls_link_fail(l, TLS_EWEDGED, 0);
+	else if (st & BR_SSL_CLOSED) {
+		if ((err = br_ssl_engine_last_error(l->eng)) != BR_ERR_OK)
+			tls_link_fail(l, err, 0);
 		else
-			t->state = TLS_CLOSED;
-		return;
-	}
-	if (t->state == TLS_HANDSHAKE && (st & (BR_SSL_SENDAPP |
+			l->state = TLS_CLOSED;
+	} else if (l->state == TLS_HANDSHAKE && (st & (BR_SSL_SENDAPP |
 	    BR_SSL_RECVAPP)))
-		t->state = TLS_OPEN;
+		l->state = TLS_OPEN;
+}
+
+/* see tls.h */
+int
+tls_link_send(struct tls_link *l)
+{
+	unsigned char *p;
+	ssize_t r;
+	size_t n;
+
+	while ((p = br_ssl_engine_sendrec_buf(l->eng, &n)) != NULL) {
+		r = send(l->fd, p, n, MSG_NOSIGNAL);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			break;
+		if (r < 0) {
+			/* Our close_notify may meet a peer already gone. */
+			if (l->state == TLS_CLOSING)
+				l->state = TLS_CLOSED;
+			else
+				tls_link_fail(l, TLS_ESYS, errno);
+			return -1;
+		}
+		br_ssl_engine_sendrec_ack(l->eng, (size_t)r);
+	}
+	tls_link_track(l);
+	return 0;
+}
+
+/* see tls.h */
+short
+tls_link_want(const struct tls_link *l, int paused)
+{
+	unsigned st;
+	short ev = 0;
+
+	if (l->state == TLS_FAILED || l->state == TLS_CLOSED || l->fd < 0)
+		return 0;
+	st = br_ssl_engine_current_state(l->eng);
+	if (st & BR_SSL_SENDREC)
+		ev |= POLLOUT;
+	if ((st & BR_SSL_RECVREC) && !l->peer_eof && !paused)
+		ev |= POLLIN;
+	return ev;
 }
 
 /* Feeds staged ciphertext to the engine, as much as it takes. */
@@ -420,34 +463,35 @@ feed(struct tls *t)
 	}
 	if (t->rxoff == t->rxlen)
 		t->rxoff = t->rxlen = 0;
-	track(t);
+	tls_link_track(&t->l);
 }
 
 /* see tls.h */
 int
 tls_start(struct tls *t, int fd, const char *host)
 {
+	struct tls_link *l = &t->l;
 	unsigned char seed[32];
 	size_t n = strlen(host);
 	time_t now = tls_time();
 
-	t->fd = fd;
-	t->err = 0;
-	t->sys_errno = 0;
-	t->peer_eof = 0;
+	l->fd = fd;
+	l->err = 0;
+	l->sys_errno = 0;
+	l->peer_eof = 0;
 	t->rxoff = t->rxlen = 0;
-	t->state = TLS_HANDSHAKE;
+	l->state = TLS_HANDSHAKE;
 	if (n >= sizeof t->host) {
-		fail(t, BR_ERR_BAD_PARAM, 0);
+		tls_link_fail(l, BR_ERR_BAD_PARAM, 0);
 		return -1;
 	}
 	memcpy(t->host, host, n + 1);
 	/* Our own seed: BearSSL 0.6 trusts RDRAND alone when it has it. */
 	if (random_bytes(seed, sizeof seed) == 0)
-		br_ssl_engine_inject_entropy(&t->cc.eng, seed, sizeof seed);
+		br_ssl_engine_inject_entropy(l->eng, seed, sizeof seed);
 	explicit_bzero(seed, sizeof seed);
 	if (!br_ssl_client_reset(&t->cc, t->host, 0)) {
-		fail(t, br_ssl_engine_last_error(&t->cc.eng), 0);
+		tls_link_fail(l, br_ssl_engine_last_error(l->eng), 0);
 		return -1;
 	}
 	/* The same clock as tls_clock_check() (BearSSL would call time()). */
@@ -461,78 +505,40 @@ tls_start(struct tls *t, int fd, const char *host)
 short
 tls_want(const struct tls *t, int paused)
 {
-	unsigned st;
-	short ev = 0;
-
-	if (t->state == TLS_FAILED || t->state == TLS_CLOSED || t->fd < 0)
-		return 0;
-	st = br_ssl_engine_current_state(&t->cc.eng);
-	if (st & BR_SSL_SENDREC)
-		ev |= POLLOUT;
-	if ((st & BR_SSL_RECVREC) && t->rxoff == t->rxlen && !t->peer_eof &&
-	    !paused)
-		ev |= POLLIN;
-	return ev;
-}
-
-/* Sends what the engine has ready; -1 on a socket error. */
-static int
-flush_out(struct tls *t)
-{
-	br_ssl_engine_context *eng = &t->cc.eng;
-	unsigned char *p;
-	ssize_t r;
-	size_t n;
-
-	while ((p = br_ssl_engine_sendrec_buf(eng, &n)) != NULL) {
-		r = send(t->fd, p, n, MSG_NOSIGNAL);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
-			break;
-		if (r < 0) {
-			/* Our close_notify may meet a peer already gone. */
-			if (t->state == TLS_CLOSING)
-				t->state = TLS_CLOSED;
-			else
-				fail(t, TLS_ESYS, errno);
-			return -1;
-		}
-		br_ssl_engine_sendrec_ack(eng, (size_t)r);
-	}
-	track(t);
-	return 0;
+	/* Staged ciphertext goes to the engine before more is read. */
+	return tls_link_want(&t->l, paused || t->rxoff < t->rxlen);
 }
 
 /* see tls.h */
 int
 tls_pump(struct tls *t, short revents)
 {
+	struct tls_link *l = &t->l;
 	int readable = (revents & (POLLIN | POLLERR | POLLHUP)) != 0;
 	unsigned st;
 	ssize_t r;
 
-	if (t->state == TLS_FAILED || t->state == TLS_CLOSED)
+	if (l->state == TLS_FAILED || l->state == TLS_CLOSED)
 		return -1;
 	for (;;) {
-		if (flush_out(t) < 0)
+		if (tls_link_send(l) < 0)
 			return -1;
 		feed(t);
-		st = br_ssl_engine_current_state(&t->cc.eng);
-		if (!readable || t->peer_eof || !(st & BR_SSL_RECVREC) ||
+		st = br_ssl_engine_current_state(l->eng);
+		if (!readable || l->peer_eof || !(st & BR_SSL_RECVREC) ||
 		    t->rxoff < t->rxlen)
 			break;
-		r = recv(t->fd, t->rx, sizeof t->rx, 0);
+		r = recv(l->fd, t->rx, sizeof t->rx, 0);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
 			break;
 		if (r < 0) {
-			fail(t, TLS_ESYS, errno);
+			tls_link_fail(l, TLS_ESYS, errno);
 			return -1;
 		}
 		if (r == 0) {
-			t->peer_eof = 1;
+			l->peer_eof = 1;
 			break;
 		}
 		t->rxlen = (size_t)r;
@@ -541,28 +547,27 @@ tls_pump(struct tls *t, short revents)
 		if ((size_t)r < sizeof t->rx)
 			readable = 0;
 	}
-	if (flush_out(t) < 0)
+	if (tls_link_send(l) < 0)
 		return -1;
-	if (t->peer_eof && t->rxoff == t->rxlen &&
-	    (t->state == TLS_HANDSHAKE || t->state == TLS_OPEN ||
-	    t->state == TLS_CLOSING)) {
+	if (l->peer_eof && t->rxoff == t->rxlen &&
+	    (l->state == TLS_HANDSHAKE || l->state == TLS_OPEN ||
+	    l->state == TLS_CLOSING)) {
 		/* After our close_notify, a bare TCP close is acceptable. */
-		if (t->state == TLS_CLOSING)
-			t->state = TLS_CLOSED;
+		if (l->state == TLS_CLOSING)
+			l->state = TLS_CLOSED;
 		else
-			fail(t, t->state == TLS_HANDSHAKE ? TLS_EHSEOF :
-			    TLS_ETRUNC, 0);
+			tls_link_fail(l, l->state == TLS_HANDSHAKE ?
+			    TLS_EHSEOF : TLS_ETRUNC, 0);
 	}
-	return t->state == TLS_FAILED || t->state == TLS_CLOSED ? -1 : 0;
+	return l->state == TLS_FAILED || l->state == TLS_CLOSED ? -1 : 0;
 }
 
 /* see tls.h */
 const unsigned char *
-tls_peek(struct tls *t, size_t *len)
+tls_peek(struct tls_link *l, size_t *len)
 {
-	const unsigned char *p;
+	const unsigned char *p = br_ssl_engine_recvapp_buf(l->eng, len);
 
-	p = br_ssl_engine_recvapp_buf(&t->cc.eng, len);
 	if (p == NULL)
 		*len = 0;
 	return p;
@@ -580,53 +585,60 @@ tls_consume(struct tls *t, size_t n)
 
 /* see tls.h */
 size_t
-tls_write(struct tls *t, const void *data, size_t n)
+tls_write(struct tls_link *l, const void *data, size_t n)
 {
 	unsigned char *p;
 	size_t len;
 
-	if (t->state != TLS_OPEN ||
-	    (p = br_ssl_engine_sendapp_buf(&t->cc.eng, &len)) == NULL)
+	if (l->state != TLS_OPEN ||
+	    (p = br_ssl_engine_sendapp_buf(l->eng, &len)) == NULL)
 		return 0;
 	if (n > len)
 		n = len;
 	if (n > 0) {
 		memcpy(p, data, n);
-		br_ssl_engine_sendapp_ack(&t->cc.eng, n);
+		br_ssl_engine_sendapp_ack(l->eng, n);
 	}
 	return n;
 }
 
 /* see tls.h */
 void
-tls_flush(struct tls *t)
+tls_flush(struct tls_link *l)
 {
-	if (t->state == TLS_OPEN)
-		br_ssl_engine_flush(&t->cc.eng, 0);
-}
-
-/* see tls.h */
-void
-tls_close(struct tls *t)
-{
-	br_ssl_engine_context *eng = &t->cc.eng;
-	size_t n;
-
-	if (t->state != TLS_OPEN && t->state != TLS_HANDSHAKE)
-		return;
-	/* BearSSL 0.6 wedges if it closes with unread data: drop it first. */
-	while (br_ssl_engine_recvapp_buf(eng, &n) != NULL && n > 0)
-		br_ssl_engine_recvapp_ack(eng, n);
-	br_ssl_engine_close(eng);
-	t->state = TLS_CLOSING;
-	track(t);
+	if (l->state == TLS_OPEN)
+		br_ssl_engine_flush(l->eng, 0);
 }
 
 /* see tls.h */
 int
-tls_state(const struct tls *t)
+tls_sending(const struct tls_link *l)
 {
-	return t->state;
+	return l->state != TLS_FAILED && l->state != TLS_CLOSED &&
+	    (br_ssl_engine_current_state(l->eng) & BR_SSL_SENDREC) != 0;
+}
+
+/* see tls.h */
+void
+tls_close(struct tls_link *l)
+{
+	size_t n;
+
+	if (l->state != TLS_OPEN && l->state != TLS_HANDSHAKE)
+		return;
+	/* BearSSL 0.6 wedges if it closes with unread data: drop it first. */
+	while (br_ssl_engine_recvapp_buf(l->eng, &n) != NULL && n > 0)
+		br_ssl_engine_recvapp_ack(l->eng, n);
+	br_ssl_engine_close(l->eng);
+	l->state = TLS_CLOSING;
+	tls_link_track(l);
+}
+
+/* see tls.h */
+int
+tls_state(const struct tls_link *l)
+{
+	return l->state;
 }
 
 static const struct {
@@ -698,41 +710,42 @@ tls_strerror(const struct tls *t, char *buf, size_t len)
 	size_t i;
 	int n;
 
-	if (t->err == TLS_ESYS) {
-		snprintf(buf, len, "%s: %s", t->host, strerror(t->sys_errno));
+	if (t->l.err == TLS_ESYS) {
+		snprintf(buf, len, "%s: %s", t->host, strerror(t->l.sys_errno));
 		return buf;
 	}
 	now = tls_time();
-	if (t->err == BR_ERR_X509_EXPIRED && now < BUILD_EPOCH &&
+	if (t->l.err == BR_ERR_X509_EXPIRED && now < BUILD_EPOCH &&
 	    gmtime_r(&now, &tm) != NULL) {
 		snprintf(buf, len, "cannot check the certificate of %s: the "
 		    "system clock says %04d-%02d-%02d %02d:%02d UTC, which is "
 		    "before this program was built; set the clock (NTP, or "
 		    "date -s) and it will connect (BearSSL error %d)",
 		    t->host, tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-		    tm.tm_hour, tm.tm_min, t->err);
+		    tm.tm_hour, tm.tm_min, t->l.err);
 		return buf;
 	}
 	for (i = 0; i < sizeof errors / sizeof errors[0]; i++)
-		if (errors[i].code == t->err)
+		if (errors[i].code == t->l.err)
 			break;
 	if (i < sizeof errors / sizeof errors[0])
 		n = with_host(buf, len, errors[i].words, t->host);
-	else if (t->err >= BR_ERR_X509_INVALID_VALUE &&
-	    t->err <= BR_ERR_X509_BAD_TIME)
+	else if (t->l.err >= BR_ERR_X509_INVALID_VALUE &&
+	    t->l.err <= BR_ERR_X509_BAD_TIME)
 		n = snprintf(buf, len, "%s sent a malformed certificate",
 		    t->host);
-	else if (t->err >= BR_ERR_RECV_FATAL_ALERT &&
-	    t->err < BR_ERR_SEND_FATAL_ALERT)
+	else if (t->l.err >= BR_ERR_RECV_FATAL_ALERT &&
+	    t->l.err < BR_ERR_SEND_FATAL_ALERT)
 		n = snprintf(buf, len, "%s ended the connection with TLS "
-		    "alert %d", t->host, t->err - BR_ERR_RECV_FATAL_ALERT);
-	else if (t->err >= BR_ERR_SEND_FATAL_ALERT)
+		    "alert %d", t->host, t->l.err - BR_ERR_RECV_FATAL_ALERT);
+	else if (t->l.err >= BR_ERR_SEND_FATAL_ALERT)
 		n = snprintf(buf, len, "we ended the connection to %s with "
-		    "TLS alert %d", t->host, t->err - BR_ERR_SEND_FATAL_ALERT);
+		    "TLS alert %d", t->host,
+		    t->l.err - BR_ERR_SEND_FATAL_ALERT);
 	else
 		n = snprintf(buf, len, "TLS failure with %s", t->host);
-	if (n >= 0 && (size_t)n < len && t->err < 1024)
+	if (n >= 0 && (size_t)n < len && t->l.err < 1024)
 		snprintf(buf + n, len - (size_t)n, " (BearSSL error %d)",
-		    t->err);
+		    t->l.err);
 	return buf;
 }

@@ -33,14 +33,24 @@ enum {
 #define TLS_EWEDGED	1026	/* engine stopped with no state */
 #define TLS_EHSEOF	1027	/* TCP closed during the handshake */
 
+/*
+ * A TLS engine on a non-blocking socket: what a client connection (struct
+ * tls) and a server session (struct tlsd, tlsd.h) both keep, and what the
+ * calls below that take one do alike for either.
+ */
+struct tls_link {
+	br_ssl_engine_context	*eng;
+	int			 fd;
+	int			 state;	/* TLS_HANDSHAKE ... */
+	int			 err;	/* BearSSL's, or TLS_E* */
+	int			 sys_errno;	/* TLS_ESYS */
+	int			 peer_eof;	/* recv() returned 0 */
+};
+
 struct tls {
 	br_ssl_client_context	cc;
 	br_x509_minimal_context	xc;
-	int			fd;
-	int			state;
-	int			err;
-	int			sys_errno;
-	int			peer_eof;	/* recv() returned 0 */
+	struct tls_link		l;		/* l.eng: &cc.eng */
 	char			host[256];
 	/*
 	 * Ciphertext read in one recv() and fed to the engine from here.
@@ -98,6 +108,7 @@ int	tls_start(struct tls *, int fd, const char *host);
 
 /* Poll events the socket must wait for; paused: do not ask for input. */
 short	tls_want(const struct tls *, int paused);
+short	tls_link_want(const struct tls_link *, int paused);
 
 /*
  * Moves ciphertext between the socket and the engine after poll()
@@ -109,7 +120,7 @@ short	tls_want(const struct tls *, int paused);
 int	tls_pump(struct tls *, short revents);
 
 /* Decrypted bytes ready to read (NULL and 0 when none). */
-const unsigned char *tls_peek(struct tls *, size_t *len);
+const unsigned char *tls_peek(struct tls_link *, size_t *len);
 
 /* Marks n bytes of what tls_peek() returned as read. */
 void	tls_consume(struct tls *, size_t n);
@@ -119,16 +130,31 @@ void	tls_consume(struct tls *, size_t n);
  * (0 when it cannot take any now: wait for POLLOUT and pump).  Bytes are
  * buffered until a record fills or tls_flush() is called.
  */
-size_t	tls_write(struct tls *, const void *data, size_t n);
+size_t	tls_write(struct tls_link *, const void *data, size_t n);
 
 /* Closes the current record so that buffered bytes go out. */
-void	tls_flush(struct tls *);
+void	tls_flush(struct tls_link *);
+
+/* 1 while the engine has records for the socket (a close_notify too). */
+int	tls_sending(const struct tls_link *);
 
 /* Starts an orderly close: sends close_notify, waits for the peer's. */
-void	tls_close(struct tls *);
+void	tls_close(struct tls_link *);
 
 /* The state: TLS_HANDSHAKE ... TLS_FAILED. */
-int	tls_state(const struct tls *);
+int	tls_state(const struct tls_link *);
+
+/*
+ * The steps of a session both sides take (tls.c, tlsd.c).  Records the
+ * first failure (the state becomes TLS_FAILED).
+ */
+void	tls_link_fail(struct tls_link *, int err, int sys_errno);
+
+/* Follows the engine's state: open, closed, or its failure. */
+void	tls_link_track(struct tls_link *);
+
+/* Sends what the engine has ready until the socket is full; -1: failed. */
+int	tls_link_send(struct tls_link *);
 
 /*
  * The failure in words, with BearSSL's number, for one log line:

@@ -339,38 +339,16 @@ tlsd_current(void)
 int
 tlsd_in_use(const struct tlsd *t, int set)
 {
-	return t->fd >= 0 && t->set == set && t->state == TLS_HANDSHAKE;
+	return t->l.fd >= 0 && t->set == set && t->l.state == TLS_HANDSHAKE;
 }
 
-static void
-fail(struct tlsd *t, int err, int sys_errno)
+/* see tlsd.h */
+void
+tlsd_init(struct tlsd *t)
 {
-	if (t->state == TLS_FAILED)
-		return;
-	t->state = TLS_FAILED;
-	t->err = err;
-	t->sys_errno = sys_errno;
-}
-
-/* Follows the engine's state; the first failure sticks. */
-static void
-track(struct tlsd *t)
-{
-	unsigned st = br_ssl_engine_current_state(&t->sc.eng);
-	int err;
-
-	if (t->state == TLS_FAILED || t->state == TLS_CLOSED)
-		return;
-	if (st == 0)
-		fail(t, TLS_EWEDGED, 0);
-	else if (st & BR_SSL_CLOSED) {
-		if ((err = br_ssl_engine_last_error(&t->sc.eng)) != BR_ERR_OK)
-			fail(t, err, 0);
-		else
-			t->state = TLS_CLOSED;
-	} else if (t->state == TLS_HANDSHAKE && (st & (BR_SSL_SENDAPP |
-	    BR_SSL_RECVAPP)))
-		t->state = TLS_OPEN;
+	t->l.eng = &t->sc.eng;
+	t->l.fd = -1;
+	t->l.state = TLS_CLOSED;
 }
 
 /* see tlsd.h */
@@ -378,16 +356,17 @@ int
 tlsd_start(struct tlsd *t, int fd, unsigned char *buf, size_t len)
 {
 	br_ssl_engine_context *eng = &t->sc.eng;
+	struct tls_link *l = &t->l;
 	const struct certset *s;
 	unsigned char seed[32];
 
-	t->fd = fd;
-	t->err = t->sys_errno = 0;
-	t->peer_eof = 0;
-	t->state = TLS_HANDSHAKE;
+	l->fd = fd;
+	l->err = l->sys_errno = 0;
+	l->peer_eof = 0;
+	l->state = TLS_HANDSHAKE;
 	t->set = current;
 	if (current < 0) {
-		fail(t, BR_ERR_BAD_PARAM, 0);
+		tls_link_fail(l, BR_ERR_BAD_PARAM, 0);
 		return -1;
 	}
 	s = &sets[current];
@@ -408,54 +387,9 @@ tlsd_start(struct tlsd *t, int fd, unsigned char *buf, size_t len)
 		br_ssl_engine_inject_entropy(eng, seed, sizeof seed);
 	explicit_bzero(seed, sizeof seed);
 	if (!br_ssl_server_reset(&t->sc)) {
-		fail(t, br_ssl_engine_last_error(eng), 0);
+		tls_link_fail(l, br_ssl_engine_last_error(eng), 0);
 		return -1;
 	}
-	return 0;
-}
-
-/* see tlsd.h */
-short
-tlsd_want(const struct tlsd *t, int paused)
-{
-	unsigned st;
-	short ev = 0;
-
-	if (t->state == TLS_FAILED || t->state == TLS_CLOSED || t->fd < 0)
-		return 0;
-	st = br_ssl_engine_current_state(&t->sc.eng);
-	if (st & BR_SSL_SENDREC)
-		ev |= POLLOUT;
-	if ((st & BR_SSL_RECVREC) && !t->peer_eof && !paused)
-		ev |= POLLIN;
-	return ev;
-}
-
-/* Sends what the engine has ready; -1 on a socket error. */
-static int
-flush_out(struct tlsd *t)
-{
-	br_ssl_engine_context *eng = &t->sc.eng;
-	unsigned char *p;
-	ssize_t r;
-	size_t n;
-
-	while ((p = br_ssl_engine_sendrec_buf(eng, &n)) != NULL) {
-		r = send(t->fd, p, n, MSG_NOSIGNAL);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
-			break;
-		if (r < 0) {
-			if (t->state == TLS_CLOSING)
-				t->state = TLS_CLOSED;
-			else
-				fail(t, TLS_ESYS, errno);
-			return -1;
-		}
-		br_ssl_engine_sendrec_ack(eng, (size_t)r);
-	}
-	track(t);
 	return 0;
 }
 
@@ -463,56 +397,45 @@ flush_out(struct tlsd *t)
 int
 tlsd_pump(struct tlsd *t, short revents)
 {
-	br_ssl_engine_context *eng = &t->sc.eng;
+	struct tls_link *l = &t->l;
 	unsigned char *p;
 	ssize_t r;
 	size_t n;
 	int tries = 0;
 
-	if (t->state == TLS_FAILED || t->state == TLS_CLOSED)
+	if (l->state == TLS_FAILED || l->state == TLS_CLOSED)
 		return -1;
-	if (flush_out(t) < 0)
+	if (tls_link_send(l) < 0)
 		return -1;
-	while ((revents & (POLLIN | POLLERR | POLLHUP)) && !t->peer_eof &&
-	    tries++ < PUMP_RECV && (p = br_ssl_engine_recvrec_buf(eng,
+	while ((revents & (POLLIN | POLLERR | POLLHUP)) && !l->peer_eof &&
+	    tries++ < PUMP_RECV && (p = br_ssl_engine_recvrec_buf(l->eng,
 	    &n)) != NULL) {
-		r = recv(t->fd, p, n, 0);
+		r = recv(l->fd, p, n, 0);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
 			break;
 		if (r < 0) {
-			fail(t, TLS_ESYS, errno);
+			tls_link_fail(l, TLS_ESYS, errno);
 			return -1;
 		}
 		if (r == 0) {
-			t->peer_eof = 1;
+			l->peer_eof = 1;
 			break;
 		}
-		br_ssl_engine_recvrec_ack(eng, (size_t)r);
+		br_ssl_engine_recvrec_ack(l->eng, (size_t)r);
 		/* The handshake answers as it goes. */
-		if (flush_out(t) < 0)
+		if (tls_link_send(l) < 0)
 			return -1;
 	}
-	track(t);
-	if (t->peer_eof && t->state != TLS_FAILED && t->state != TLS_CLOSED) {
-		if (t->state == TLS_CLOSING)
-			t->state = TLS_CLOSED;
-		else if (br_ssl_engine_recvapp_buf(eng, &n) == NULL)
-			fail(t, TLS_ETRUNC, 0);
+	tls_link_track(l);
+	if (l->peer_eof && l->state != TLS_FAILED && l->state != TLS_CLOSED) {
+		if (l->state == TLS_CLOSING)
+			l->state = TLS_CLOSED;
+		else if (br_ssl_engine_recvapp_buf(l->eng, &n) == NULL)
+			tls_link_fail(l, TLS_ETRUNC, 0);
 	}
-	return t->state == TLS_FAILED || t->state == TLS_CLOSED ? -1 : 0;
-}
-
-/* see tlsd.h */
-const unsigned char *
-tlsd_peek(struct tlsd *t, size_t *len)
-{
-	const unsigned char *p = br_ssl_engine_recvapp_buf(&t->sc.eng, len);
-
-	if (p == NULL)
-		*len = 0;
-	return p;
+	return l->state == TLS_FAILED || l->state == TLS_CLOSED ? -1 : 0;
 }
 
 /* see tlsd.h */
@@ -521,75 +444,18 @@ tlsd_consume(struct tlsd *t, size_t n)
 {
 	if (n == 0)
 		return;
-	br_ssl_engine_recvapp_ack(&t->sc.eng, n);
-	track(t);
-}
-
-/* see tlsd.h */
-size_t
-tlsd_write(struct tlsd *t, const void *data, size_t n)
-{
-	unsigned char *p;
-	size_t len;
-
-	if (t->state != TLS_OPEN ||
-	    (p = br_ssl_engine_sendapp_buf(&t->sc.eng, &len)) == NULL)
-		return 0;
-	if (n > len)
-		n = len;
-	memcpy(p, data, n);
-	br_ssl_engine_sendapp_ack(&t->sc.eng, n);
-	return n;
-}
-
-/* see tlsd.h */
-void
-tlsd_flush(struct tlsd *t)
-{
-	if (t->state == TLS_OPEN)
-		br_ssl_engine_flush(&t->sc.eng, 0);
-}
-
-/* see tlsd.h */
-int
-tlsd_sending(const struct tlsd *t)
-{
-	return t->state != TLS_FAILED && t->state != TLS_CLOSED &&
-	    (br_ssl_engine_current_state(&t->sc.eng) & BR_SSL_SENDREC) != 0;
-}
-
-/* see tlsd.h */
-void
-tlsd_close(struct tlsd *t)
-{
-	br_ssl_engine_context *eng = &t->sc.eng;
-	size_t n;
-
-	if (t->state != TLS_OPEN && t->state != TLS_HANDSHAKE)
-		return;
-	/* BearSSL 0.6 wedges if it closes with unread data (tls.c). */
-	while (br_ssl_engine_recvapp_buf(eng, &n) != NULL && n > 0)
-		br_ssl_engine_recvapp_ack(eng, n);
-	br_ssl_engine_close(eng);
-	t->state = TLS_CLOSING;
-	track(t);
-}
-
-/* see tlsd.h */
-int
-tlsd_state(const struct tlsd *t)
-{
-	return t->state;
+	br_ssl_engine_recvapp_ack(t->l.eng, n);
+	tls_link_track(&t->l);
 }
 
 /* see tlsd.h */
 const char *
 tlsd_strerror(const struct tlsd *t, char *buf, size_t len)
 {
-	int e = t->err;
+	int e = t->l.err;
 
 	if (e == TLS_ESYS)
-		snprintf(buf, len, "%s", strerror(t->sys_errno));
+		snprintf(buf, len, "%s", strerror(t->l.sys_errno));
 	else if (e == TLS_ETRUNC)
 		snprintf(buf, len, "closed without TLS close_notify");
 	else if (e == TLS_EWEDGED)

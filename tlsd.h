@@ -21,11 +21,7 @@
 /* One connection; its states are tls.h's (TLS_HANDSHAKE ... TLS_FAILED). */
 struct tlsd {
 	br_ssl_server_context	sc;
-	int			fd;
-	int			state;
-	int			err;		/* BearSSL's, or TLS_E* */
-	int			sys_errno;	/* TLS_ESYS */
-	int			peer_eof;	/* recv() returned 0 */
+	struct tls_link		l;		/* l.eng: &sc.eng */
 	int			set;		/* the certificate set it uses */
 };
 
@@ -41,6 +37,9 @@ int	tlsd_load(const char *cert, const char *key, char *what,
 	    size_t whatlen, char *warn, size_t warnlen, char *err,
 	    size_t errlen);
 
+/* Prepares t, once: no session, no descriptor. */
+void	tlsd_init(struct tlsd *);
+
 /*
  * Starts a server session on fd (accepted, non-blocking) with the I/O
  * buffer buf (BR_SSL_BUFSIZE_MONO at least; it must outlive the
@@ -55,8 +54,11 @@ int	tlsd_current(void);
 /* 1 while t is in its handshake with set (which then must stay). */
 int	tlsd_in_use(const struct tlsd *, int set);
 
-/* Poll events the socket waits for; paused: do not ask for input. */
-short	tlsd_want(const struct tlsd *, int paused);
+/*
+ * The rest of a session goes through tls.h's calls on t->l: tls_link_want(),
+ * tls_peek(), tls_write(), tls_flush(), tls_sending(), tls_close() and
+ * tls_state().
+ */
 
 /*
  * Moves ciphertext between the socket and the engine, with a bounded
@@ -65,24 +67,8 @@ short	tlsd_want(const struct tlsd *, int paused);
  */
 int	tlsd_pump(struct tlsd *, short revents);
 
-/* Decrypted bytes (NULL and 0 when none); marking n of them read. */
-const unsigned char *tlsd_peek(struct tlsd *, size_t *len);
+/* Marks n bytes of what tls_peek() returned as read. */
 void	tlsd_consume(struct tlsd *, size_t n);
-
-/* Hands up to n plaintext bytes to the engine; returns how many it took. */
-size_t	tlsd_write(struct tlsd *, const void *data, size_t n);
-
-/* Sends what is buffered as a record now. */
-void	tlsd_flush(struct tlsd *);
-
-/* 1 while records wait to go to the socket. */
-int	tlsd_sending(const struct tlsd *);
-
-/* Starts an orderly close (close_notify). */
-void	tlsd_close(struct tlsd *);
-
-/* The state (tls.h's TLS_*). */
-int	tlsd_state(const struct tlsd *);
 
 /* Why it failed, in words with BearSSL's number, into buf. */
 const char *tlsd_strerror(const struct tlsd *, char *buf, size_t len);
