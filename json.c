@@ -595,14 +595,15 @@ json_parse(const char *js, size_t len, struct json_tok *tok, size_t ntok,
 {
 	struct {
 		uint32_t	tok;	/* its token */
-		uint32_t	upsize;	/* size and cur of the one around it */
+		/* size and cur of the container around it */
+		uint32_t	upsize;
 		unsigned char	upobj;
 	} stk[JSON_DEPTH_MAX];
 	const unsigned char *s = (const unsigned char *)js, *p = s;
 	const unsigned char *end = s + len, *q, *at;
 	struct json_tok *t;
 	unsigned int depth = 0;
-	uint32_t n = 0, max, size = 0;	/* children so far of the innermost */
+	uint32_t n = 0, max, size = 0;	/* the innermost's children so far */
 	uint8_t flags;
 	unsigned char blanks = 0;	/* classes of the blanks seen */
 	unsigned char cur = 0;		/* the innermost is an object */

@@ -162,7 +162,8 @@ getopt_long(int argc, char *const *argv, const char *opts,
 	if (a[1] == '-' && lo != NULL) {
 		/* An exact name, or the only one that begins so. */
 		for (i = 0; lo[i].name != NULL; i++) {
-			for (p = a + 2, n = lo[i].name; *p != '\0' && *p != '=' &&
+			p = a + 2;
+			for (n = lo[i].name; *p != '\0' && *p != '=' &&
 			    *p == *n; p++, n++)
 				;
 			if (*p != '\0' && *p != '=')

@@ -39,7 +39,7 @@
 #include "queue.h"
 
 #define WRAP	((uint32_t)0xffffffff)
-#define NO_UNDO	((uint32_t)0xffffffff)	/* never an offset: cap < 2^31 */
+#define NO_UNDO	((uint32_t)0xffffffff)	/* no offset: cap < 2^31 */
 
 static uint32_t
 get_len(const struct queue *q, uint32_t at)

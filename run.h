@@ -24,11 +24,11 @@ struct run_opts {
 };
 
 /*
- * Parses run's options (argv[0] is the command's name, cmd; help, then
- * run_options, is what --help prints) into o and checks them against the
- * tokens in cfg (read here): the transport they allow, the bot token that
- * answers need.  Dies with status 2 on a mistake, after one line that
- * says which.
+ * Parses run's options (argv[0] is the command's name, cmd; the help text
+ * help, then HELP_RUN_OPTIONS, is what --help prints) into o and checks
+ * them against the tokens in cfg (read here): the transport they allow,
+ * the bot token that answers need.  Dies with status 2 on a mistake,
+ * after one line that says which.
  */
 void	run_parse(int argc, char **argv, const char *cmd, int help,
 	    struct config *cfg, struct run_opts *o);

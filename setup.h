@@ -48,9 +48,10 @@ struct option;
 /*
  * getopt_long() for the command cmd (shortopts: its short options, as
  * getopt wants them; longopts: its long ones, or NULL).  Returns the next
- * option, or -1 after the last.  -h and --help print help (then more,
- * when not NULL) on standard output and exit 0; an unknown option, or one without its value, is one
- * line naming cmd and exit 2.  Set optind to 0 before the first call.
+ * option, or -1 after the last.  -h and --help print the help texts help
+ * and more (help.h's ids; HELP_NONE: none) on standard output and exit 0;
+ * an unknown option, or one without its value, is one line naming cmd and
+ * exit 2.  Set optind to 0 before the first call.
  */
 int	setup_options(int argc, char **argv, const char *cmd,
 	    const char *shortopts, const struct option *longopts,

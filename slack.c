@@ -197,8 +197,7 @@ socket_mode(const char *js, const struct json_tok *tok, struct want *w,
 			m->why = "", m->whylen = 0;
 		if (IS(m->why, m->whylen, "link_disabled"))
 			m->reason = SLACK_R_LINK_DISABLED;
-		else if (IS(m->why, m->whylen,
-		    "too_many_websockets"))
+		else if (IS(m->why, m->whylen, "too_many_websockets"))
 			m->reason = SLACK_R_TOO_MANY;
 		m->kind = SLACK_DISCONNECT;
 		return m->kind;
@@ -343,6 +342,9 @@ slot_key(uint64_t key)
 	return key / BUCKETS << STAMP_BITS;
 }
 
+/* The first slot of key's bucket. */
+#define BUCKET(d, key)	(&(d)->slot[(key) % BUCKETS * SLACK_DEDUP_WAYS])
+
 /* Seconds from stamp to now's stamp cur, modulo STAMP_MOD. */
 static uint32_t
 age(uint32_t cur, uint32_t stamp)
@@ -354,7 +356,7 @@ age(uint32_t cur, uint32_t stamp)
 void
 slack_prefetch(const struct slack_dedup *d, uint64_t key)
 {
-	const uint64_t *v = &d->slot[key % BUCKETS * SLACK_DEDUP_WAYS];
+	const uint64_t *v = BUCKET(d, key);
 
 	/* the bucket's two cache lines */
 	__builtin_prefetch(v);
@@ -365,7 +367,7 @@ slack_prefetch(const struct slack_dedup *d, uint64_t key)
 int
 slack_seen(const struct slack_dedup *d, uint64_t key, uint32_t now_s)
 {
-	const uint64_t *v = &d->slot[key % BUCKETS * SLACK_DEDUP_WAYS];
+	const uint64_t *v = BUCKET(d, key);
 	uint64_t k = slot_key(key);
 	uint32_t cur = now_s % STAMP_MOD + 1;
 	size_t i;
@@ -381,7 +383,7 @@ slack_seen(const struct slack_dedup *d, uint64_t key, uint32_t now_s)
 void
 slack_remember(struct slack_dedup *d, uint64_t key, uint32_t now_s)
 {
-	uint64_t *v = &d->slot[key % BUCKETS * SLACK_DEDUP_WAYS];
+	uint64_t *v = BUCKET(d, key);
 	uint64_t k = slot_key(key);
 	uint32_t cur = now_s % STAMP_MOD + 1, a, oldest = 0;
 	size_t i, old = 0;

@@ -662,7 +662,7 @@ cmd_check(int argc, char **argv)
 static const struct command {
 	const char	*name;
 	int		(*fn)(int, char **);
-	int		 help, more;	/* help.h; more: HELP_NONE, or printed after */
+	int		 help, more;	/* help.h's; more printed after help */
 } commands[] = {
 	{ "run",	cmd_run,	HELP_RUN,	HELP_RUN_OPTIONS },
 	{ "auth",	cmd_auth,	HELP_AUTH,	HELP_NONE },

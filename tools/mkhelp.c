@@ -53,8 +53,8 @@ main(void)
 	for (i = 0; i < n; i += best < MIN ? 1 : best) {
 		best = back = 0;
 		for (j = i > WINDOW ? i - WINDOW : 0; j < i; j++) {
-			for (k = 0; k < MAX && i + k < n && t[j + k] == t[i + k];
-			    k++)
+			for (k = 0; k < MAX && i + k < n &&
+			    t[j + k] == t[i + k]; k++)
 				;
 			if (k >= best) {
 				best = k;
