@@ -10,6 +10,10 @@
 
 TARGETS = x86_64 aarch64 armv7 armv6 mipsel mips riscv64
 
+# The most bytes a binary may have, on every target (scripts/dist and
+# tests/e2e/test_targets.py hold it).
+BINARY_MAX = 262144
+
 x86_64_CROSS	= x86_64-linux-gnu-
 x86_64_ARCH	=
 x86_64_LIBGCC	= debian
