@@ -358,7 +358,8 @@ def a_write_ending_before_a_newline_loses_and_repeats_nothing():
     si.sm_events(n, text="message {seq:06d} " + "x" * (pad - 1),
                  blocks=None)
     # Every event in the FIFO (about 340 KB) before the pipe is read.
-    lib.wait_steady(lambda: len(si.acks()), 1.0, 20, "acks")
+    lib.wait_until(lambda: len(si.acks()) == n, 20,
+                   "all %d events acked while the pipe is full" % n)
     eq(len(si.acks()), n, "acks while the pipe is full")
     try:
         lines = pb.read_lines(4096 + n, timeout=20)[4096:]
